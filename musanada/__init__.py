@@ -1,0 +1,1 @@
+"""Musanada (مساندة): the ministry of education's tiered help desk."""

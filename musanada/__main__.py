@@ -1,0 +1,3 @@
+from musanada.cli import main
+
+main()

@@ -1,0 +1,160 @@
+"""The org tree (central → academies → provinces → schools, with the central services), people and roles."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class UnitKind(models.TextChoices):
+    CENTRAL = "central", _("Central directorate")
+    SERVICE = "service", _("Central service")
+    ACADEMY = "academy", _("Regional academy")
+    PROVINCE = "province", _("Provincial directorate")
+    SCHOOL = "school", _("School")
+
+
+class Level(models.TextChoices):
+    """The four levels of the memo; a central service works at the central level."""
+
+    SCHOOL = "school", pgettext_lazy("level", "School")
+    PROVINCE = "province", pgettext_lazy("level", "Provincial")
+    ACADEMY = "academy", pgettext_lazy("level", "Regional")
+    CENTRAL = "central", pgettext_lazy("level", "Central")
+
+
+LEVEL_OF_KIND = {
+    UnitKind.SCHOOL: Level.SCHOOL,
+    UnitKind.PROVINCE: Level.PROVINCE,
+    UnitKind.ACADEMY: Level.ACADEMY,
+    UnitKind.SERVICE: Level.CENTRAL,
+    UnitKind.CENTRAL: Level.CENTRAL,
+}
+
+# Units that hold a support desk. The central directorate itself routes to its services by category.
+DESK_KINDS = (UnitKind.SCHOOL, UnitKind.PROVINCE, UnitKind.ACADEMY, UnitKind.SERVICE)
+
+
+def localized_name(obj) -> str:
+    """Arabic name in Arabic, French name otherwise (English pages use the French official names)."""
+    if translation.get_language() == "ar" and obj.name_ar:
+        return obj.name_ar
+    return obj.name_fr or obj.name_ar
+
+
+class OrgUnit(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    name_ar = models.CharField(_("Arabic name"), max_length=255)
+    name_fr = models.CharField(_("French name"), max_length=255)
+    # "/MEN/MA-01/MA-01-03/01234A/": everything under a unit is one indexed prefix filter.
+    path = models.CharField(_("path"), max_length=255, unique=True, editable=False)
+    depth = models.PositiveSmallIntegerField(_("depth"), editable=False)
+    email = models.EmailField(_("official e-mail"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("organisational unit")
+        verbose_name_plural = _("organisational units")
+        ordering = ["path"]
+        indexes = [models.Index(fields=["parent", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {localized_name(self)}"
+
+    @property
+    def name(self) -> str:
+        return localized_name(self)
+
+    @property
+    def level(self) -> str:
+        return LEVEL_OF_KIND[self.kind]
+
+    @property
+    def has_desk(self) -> bool:
+        return self.kind in DESK_KINDS
+
+    def is_within(self, other: "OrgUnit") -> bool:
+        """True when this unit is `other` or lies under it."""
+        return self.path.startswith(other.path)
+
+
+class Category(models.Model):
+    """What a request is about: an information system (no parent) or one of its topics.
+
+    Each category is owned by the central service that answers for it at the last level.
+    """
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("information system"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="topics",
+    )
+    name_ar = models.CharField(_("Arabic name"), max_length=255)
+    name_fr = models.CharField(_("French name"), max_length=255)
+    owner = models.ForeignKey(
+        OrgUnit, verbose_name=_("owning central service"), on_delete=models.PROTECT,
+        related_name="owned_categories", limit_choices_to={"kind": UnitKind.SERVICE},
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["parent_id", "code"]
+
+    def __str__(self) -> str:
+        if self.parent_id:
+            return f"{localized_name(self.parent)} › {localized_name(self)}"
+        return localized_name(self)
+
+    @property
+    def name(self) -> str:
+        return localized_name(self)
+
+
+class User(AbstractUser):
+    language = models.CharField(_("language"), max_length=8, default="ar")
+    massar_id = models.CharField(_("Massar identifier"), max_length=64, unique=True, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Role(models.TextChoices):
+    STAFF = "staff", _("Staff")
+    AGENT = "agent", _("Desk agent")
+    SUPERVISOR = "supervisor", _("Desk supervisor")
+    OBSERVER = "observer", _("Observer")
+
+
+# Roles that work a unit's desk. A school's head is its desk agent.
+DESK_ROLES = (Role.AGENT, Role.SUPERVISOR)
+# Roles that read everything under their unit.
+SUBTREE_ROLES = (Role.SUPERVISOR, Role.OBSERVER)
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_unique_role")]
+        indexes = [models.Index(fields=["unit", "role", "is_active"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.unit.code}"

@@ -1,0 +1,101 @@
+"""Checks on uploaded files: count, size, and a type read from the content, never taken from the client."""
+
+from dataclasses import dataclass
+from pathlib import PurePath
+
+import filetype
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from musanada.core.errors import InvalidInput
+
+# Types recognised by their text content rather than a signature.
+TEXT_TYPES = {"txt": "text/plain", "csv": "text/csv"}
+EXTENSION_ALIASES = {"jpeg": "jpg"}
+SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    upload: object  # a Django File / UploadedFile
+    name: str
+    extension: str
+    content_type: str
+    size: int
+
+
+def _settings():
+    return settings.MUSANADA
+
+
+def _declared_extension(name: str) -> str:
+    ext = PurePath(name).suffix.lower().lstrip(".")
+    return EXTENSION_ALIASES.get(ext, ext)
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    for encoding in ("utf-8", "cp1256", "latin-1"):
+        try:
+            head.decode(encoding)
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
+
+
+def _read_head(upload) -> bytes:
+    upload.seek(0)
+    head = upload.read(SNIFF_BYTES)
+    upload.seek(0)
+    return head
+
+
+def check_file(upload) -> CheckedFile:
+    """Refuse an empty, oversized, unknown or disguised file with a message that names it."""
+    limits = _settings()
+    name = PurePath(upload.name or "").name[:255]
+    params = {"name": name, "limit": filesizeformat(limits["ATTACHMENT_MAX_BYTES"])}
+    size = upload.size
+    if not size:
+        raise InvalidInput(_("The file “%(name)s” is empty."), code="empty_file", field="attachments", params=params)
+    if size > limits["ATTACHMENT_MAX_BYTES"]:
+        raise InvalidInput(
+            _("The file “%(name)s” is larger than the %(limit)s allowed."),
+            code="file_too_large", field="attachments", params=params,
+        )
+    allowed = set(limits["ATTACHMENT_TYPES"])
+    declared = _declared_extension(name)
+    head = _read_head(upload)
+    kind = filetype.guess(head)
+    if kind is not None:
+        detected, content_type = EXTENSION_ALIASES.get(kind.extension, kind.extension), kind.mime
+    elif declared in TEXT_TYPES and _looks_like_text(head):
+        detected, content_type = declared, TEXT_TYPES[declared]
+    else:
+        detected, content_type = None, None
+    if detected not in allowed:
+        raise InvalidInput(
+            _("The file “%(name)s” is not of an accepted type (%(types)s)."),
+            code="file_type_refused", field="attachments",
+            params={**params, "types": ", ".join(sorted(allowed))},
+        )
+    if declared != detected:
+        raise InvalidInput(
+            _("The file “%(name)s” is not what its name says: its content is not a .%(ext)s file."),
+            code="file_disguised", field="attachments", params={**params, "ext": declared or "?"},
+        )
+    return CheckedFile(upload, name, detected, content_type, size)
+
+
+def check_files(uploads) -> list[CheckedFile]:
+    uploads = list(uploads or ())
+    limit = _settings()["ATTACHMENT_MAX_FILES"]
+    if len(uploads) > limit:
+        raise InvalidInput(
+            _("At most %(limit)s files can be attached at once."), code="too_many_files", field="attachments",
+            params={"limit": limit},
+        )
+    return [check_file(upload) for upload in uploads]

@@ -1,0 +1,134 @@
+"""Tickets and their append-only history.
+
+The ticket row is a projection kept for fast lists; the events are the record. Every change goes through
+`services.py`, which appends the event in the same transaction.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from musanada.org.models import Category, OrgUnit
+from musanada.tickets.workflow import Channel, EventKind, Priority, Status
+
+
+class Ticket(models.Model):
+    reference = models.CharField(_("reference"), max_length=32, unique=True)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requester"), on_delete=models.PROTECT, related_name="requests"
+    )
+    origin_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("origin unit"), on_delete=models.PROTECT, related_name="originated_tickets"
+    )
+    desk = models.ForeignKey(OrgUnit, verbose_name=_("desk"), on_delete=models.PROTECT, related_name="held_tickets")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assignee"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="assigned_tickets",
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices, default=Priority.NORMAL)
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT)
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"))
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices, default=Channel.WEB)
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    filed_at = models.DateTimeField(_("filed"))
+    updated_at = models.DateTimeField(_("updated"))
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    # Optimistic locking: every change bumps it; a change based on an older version is refused.
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            # A desk's inbox: its open tickets, newest activity first (keyset on updated_at, id).
+            models.Index(fields=["desk", "status", "-updated_at", "-id"], name="ticket_desk_inbox"),
+            models.Index(fields=["desk", "-updated_at", "-id"], name="ticket_desk_recent"),
+            # "My requests".
+            models.Index(fields=["requester", "-updated_at", "-id"], name="ticket_requester"),
+            models.Index(fields=["origin_unit", "-updated_at", "-id"], name="ticket_origin"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee"),
+            # The auto-close sweep.
+            models.Index(fields=["status", "resolved_at"], name="ticket_resolved_sweep"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class TicketHolding(models.Model):
+    """Every desk that has held a ticket keeps read access to it: one row per (ticket, desk)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="holdings")
+    desk = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="holdings")
+    since = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["desk", "ticket"], name="holding_unique")]
+
+
+class Event(models.Model):
+    """One line of a ticket's history. Never edited, never deleted.
+
+    Stores codes and values; the text people read is made when displaying (see `events.py`).
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=32, choices=EventKind.choices)
+    # NULL actor means the SYSTEM actor (jobs, intakes), said explicitly by `by_system`.
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    by_system = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    # Internal notes and desk-only facts are not public: requesters never see them.
+    public = models.BooleanField(default=True)
+    body = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="event_ticket_history")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(by_system=True, actor__isnull=True) | models.Q(by_system=False, actor__isnull=False),
+                name="event_actor_or_system",
+            )
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Ticket events are append-only: an event is never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Ticket events are append-only: an event is never deleted.")
+
+
+def attachment_path(instance, filename):
+    # The stored name is not the user's: it avoids collisions and path tricks; the original name is kept aside.
+    return f"attachments/{instance.ticket.filed_at:%Y/%m}/{instance.ticket.reference}/{instance.token}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="attachments")
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="attachments")
+    token = models.CharField(max_length=40, unique=True)
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=128)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ReferenceCounter(models.Model):
+    """The last reference number given in a year: `MSN-2026-000123`."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)

@@ -1,0 +1,76 @@
+"""Where a ticket lands: on filing (by who files, for which unit) and when referred one level up."""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from musanada.core.errors import InvalidInput
+from musanada.org.models import DESK_ROLES, Category, Membership, OrgUnit, UnitKind
+
+
+@dataclass(frozen=True)
+class Landing:
+    desk: OrgUnit
+    # The desks passed over because nobody could answer there, lowest first.
+    skipped: tuple = ()
+
+
+def desk_above(desk: OrgUnit, category: Category) -> OrgUnit | None:
+    """The desk one level up: school → province → academy → the central service owning the category."""
+    if desk.kind in (UnitKind.SCHOOL, UnitKind.PROVINCE):
+        return desk.parent
+    if desk.kind == UnitKind.ACADEMY:
+        return category.owner
+    return None
+
+
+def has_active_agent(desk: OrgUnit) -> bool:
+    return Membership.objects.filter(
+        unit=desk, role__in=DESK_ROLES, is_active=True, user__is_active=True
+    ).exists()
+
+
+def first_staffed(desk: OrgUnit, category: Category) -> Landing:
+    """`desk`, or the first desk above it with an active agent, so that no request waits on an empty desk.
+
+    The central service is the last level: a ticket stays there even if nobody answers yet.
+    """
+    skipped = []
+    while not has_active_agent(desk):
+        above = desk_above(desk, category)
+        if above is None:
+            break
+        skipped.append(desk)
+        desk = above
+    return Landing(desk, tuple(skipped))
+
+
+def filing_desk(user, unit: OrgUnit, category: Category) -> Landing:
+    """The desk that receives a request that `user` files for `unit` (memo 059X20, routing table of DESIGN).
+
+    School staff → their school's desk; a school head (the school's desk) → the provincial desk; provincial
+    staff → the provincial desk; academy staff → the regional desk; central staff → the service that owns
+    the category.
+    """
+    roles = set(
+        Membership.objects.filter(user=user, unit=unit, is_active=True).values_list("role", flat=True)
+    )
+    if not roles:
+        raise InvalidInput(
+            _("You can only file a request for a unit you belong to."), code="not_a_member", field="unit"
+        )
+    if unit.kind == UnitKind.SCHOOL:
+        desk = unit.parent if roles & set(DESK_ROLES) else unit
+    elif unit.kind in (UnitKind.PROVINCE, UnitKind.ACADEMY):
+        desk = unit
+    else:
+        desk = category.owner
+    return first_staffed(desk, category)
+
+
+def escalation_desk(desk: OrgUnit, category: Category) -> Landing:
+    """Where a referral from `desk` lands, after requalification into `category`."""
+    above = desk_above(desk, category)
+    if above is None:
+        raise InvalidInput(_("A ticket at the central level cannot be referred any further."), code="top_level")
+    return first_staffed(above, category)

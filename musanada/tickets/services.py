@@ -1,0 +1,477 @@
+"""The verbs of the help desk: one function per action, each one transaction that appends its events.
+
+Web views, the API, the mail intake and the jobs all call these; none of them changes a ticket by itself.
+Each function checks its input, asks the policy (404/403/409), takes the next status from the workflow table,
+saves with a conditional update on the version (so two agents acting at once cannot overwrite each other),
+and appends the events. A refusal raises a DomainError and leaves the database as it was.
+"""
+
+import secrets
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import File
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from musanada.core.actors import SYSTEM, is_system
+from musanada.core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from musanada.org.models import DESK_ROLES, Category, Membership, OrgUnit, UnitKind
+from musanada.tickets import policy, routing
+from musanada.tickets.attachments import check_files
+from musanada.tickets.models import Attachment, Event, ReferenceCounter, Ticket, TicketHolding
+from musanada.tickets.workflow import Action, Channel, EventKind, Party, Priority, Status
+
+SUBJECT_MAX = 200
+TEXT_MAX = 20_000
+
+
+# Input checks ------------------------------------------------------------------------------------------
+
+
+def _text(value, field: str, message, *, max_length: int = TEXT_MAX) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(message, code="required", field=field)
+    if len(value) > max_length:
+        raise InvalidInput(
+            _("This text is too long (%(max)s characters at most)."), code="too_long", field=field,
+            params={"max": max_length},
+        )
+    return value
+
+
+def _priority(value) -> str:
+    if value not in Priority.values:
+        raise InvalidInput(_("Choose a valid priority."), code="invalid_priority", field="priority")
+    return value
+
+
+def _category(value) -> Category:
+    if not isinstance(value, Category) or not value.is_active:
+        raise InvalidInput(_("Choose a valid category."), code="invalid_category", field="category")
+    return value
+
+
+# The acting frame --------------------------------------------------------------------------------------
+
+
+class _Change:
+    """What one action does to one ticket, written at the end of the frame in one go."""
+
+    def __init__(self, actor, ticket: Ticket, rule, expected_version: int):
+        self.actor = actor
+        self.ticket = ticket
+        self.rule = rule
+        self.expected_version = expected_version
+        self.now = timezone.now()
+        self.updates: dict = {}
+        self.events: list[tuple[Event, list]] = []
+        self.new_desks: list[OrgUnit] = []
+        self.stored_files: list = []
+        if rule.target and rule.target != ticket.status:
+            self.updates["status"] = rule.target
+
+    @property
+    def party(self) -> str:
+        return self.rule.party
+
+    def set(self, **fields) -> None:
+        self.updates.update(fields)
+
+    def event(self, kind: str, *, body: str = "", public: bool = True, data=None, files=()) -> None:
+        self.events.append((_new_event(self.ticket, kind, self.actor, self.now, body, public, data), list(files)))
+
+    def move_to(self, desk: OrgUnit) -> None:
+        self.updates.update(desk=desk, assignee=None)
+        self.new_desks.append(desk)
+
+    def commit(self) -> None:
+        updates = {**self.updates, "updated_at": self.now, "version": self.expected_version + 1}
+        saved = Ticket.objects.filter(pk=self.ticket.pk, version=self.expected_version).update(**updates)
+        if saved != 1:
+            raise _conflict()
+        for name, value in updates.items():
+            setattr(self.ticket, name, value)
+        for desk in self.new_desks:
+            _hold(self.ticket, desk, self.now)
+        for event, files in self.events:
+            event.save()
+            self.stored_files += _store_attachments(self.ticket, event, files)
+
+
+def _conflict() -> Conflict:
+    return Conflict(_("Someone else changed this ticket in the meantime. Reload it and try again."))
+
+
+def _new_event(ticket, kind, actor, now, body="", public=True, data=None) -> Event:
+    system = is_system(actor)
+    return Event(
+        ticket=ticket, kind=kind, actor=None if system else actor, by_system=system, created_at=now,
+        body=body, public=public, data=data or {},
+    )
+
+
+def _hold(ticket: Ticket, desk: OrgUnit, now) -> None:
+    TicketHolding.objects.bulk_create([TicketHolding(ticket=ticket, desk=desk, since=now)], ignore_conflicts=True)
+
+
+def _store_attachments(ticket, event, checked_files) -> list:
+    stored = []
+    for checked in checked_files:
+        attachment = Attachment(
+            ticket=ticket, event=event, token=secrets.token_hex(16), original_name=checked.name,
+            content_type=checked.content_type, size=checked.size,
+            uploaded_by=None if event.by_system else event.actor, created_at=event.created_at,
+        )
+        checked.upload.seek(0)
+        attachment.file.save(attachment.token, File(checked.upload), save=False)
+        stored.append(attachment.file.name)
+        attachment.save()
+    return stored
+
+
+def _delete_stored(names) -> None:
+    storage = Attachment._meta.get_field("file").storage
+    for name in names:
+        storage.delete(name)
+
+
+@contextmanager
+def _acting(actor, ticket: Ticket, action: str, version: int | None):
+    """Load the ticket fresh, check visibility, version and permission, then write the change at the end."""
+    expected = ticket.version if version is None else int(version)
+    change = None
+    try:
+        with transaction.atomic():
+            try:
+                current = Ticket.objects.select_related("desk", "category__owner", "origin_unit").get(pk=ticket.pk)
+            except Ticket.DoesNotExist:
+                raise NotFound(_("No such ticket.")) from None
+            if not policy.can_see(actor, current):
+                raise NotFound(_("No such ticket."))
+            if current.version != expected:
+                raise _conflict()
+            rule = policy.authorize(actor, current, action)
+            change = _Change(actor, current, rule, expected)
+            yield change
+            change.commit()
+    except BaseException:
+        if change is not None:
+            _delete_stored(change.stored_files)
+        raise
+    # The caller's object now shows the ticket as saved.
+    ticket.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
+    ticket._state.fields_cache = dict(current._state.fields_cache)
+
+
+# Filing ------------------------------------------------------------------------------------------------
+
+
+def _next_reference(now) -> str:
+    year = timezone.localtime(now).year
+    ReferenceCounter.objects.bulk_create([ReferenceCounter(year=year, last=0)], ignore_conflicts=True)
+    # The UPDATE takes the row lock first, so two filings at once get two numbers.
+    ReferenceCounter.objects.filter(year=year).update(last=F("last") + 1)
+    number = ReferenceCounter.objects.values_list("last", flat=True).get(year=year)
+    return f"MSN-{year}-{number:06d}"
+
+
+def ticket_file(
+    requester, *, unit: OrgUnit, category: Category, subject: str, description: str,
+    priority: str = Priority.NORMAL, channel: str = Channel.WEB, files=(),
+) -> Ticket:
+    """File a request for `unit` (a unit the requester belongs to); it lands on the desk the memo names."""
+    if is_system(requester) or not getattr(requester, "is_active", False):
+        raise InvalidInput(_("Only an active user can file a request."), code="inactive_user")
+    subject = _text(subject, "subject", _("Give the request a subject."), max_length=SUBJECT_MAX)
+    description = _text(description, "description", _("Describe the problem."))
+    priority = _priority(priority)
+    category = _category(category)
+    if channel not in Channel.values:
+        raise InvalidInput(_("Unknown channel."), code="invalid_channel", field="channel")
+    if not isinstance(unit, OrgUnit) or not unit.is_active:
+        raise InvalidInput(_("Choose the unit you file for."), code="invalid_unit", field="unit")
+    checked = check_files(files)
+    landing = routing.filing_desk(requester, unit, category)
+
+    stored = []
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            ticket = Ticket.objects.create(
+                reference=_next_reference(now), requester=requester, origin_unit=unit, desk=landing.desk,
+                status=Status.NEW, priority=priority, category=category, subject=subject,
+                description=description, channel=channel, filed_at=now, updated_at=now,
+            )
+            _hold(ticket, landing.desk, now)
+            filed = _new_event(
+                ticket, EventKind.FILED, requester, now, body=description,
+                data={
+                    "unit": unit.code, "desk": landing.desk.code, "category": category.code,
+                    "priority": priority, "subject": subject, "channel": channel,
+                },
+            )
+            filed.save()
+            stored += _store_attachments(ticket, filed, checked)
+            if landing.skipped:
+                _routed_up(ticket, landing, now).save()
+    except BaseException:
+        _delete_stored(stored)
+        raise
+    return ticket
+
+
+def _routed_up(ticket, landing: routing.Landing, now) -> Event:
+    # Said by the system: nobody chose it, the empty desks made it so.
+    return _new_event(
+        ticket, EventKind.ROUTED_UP, SYSTEM, now,
+        data={"skipped": [desk.code for desk in landing.skipped], "desk": landing.desk.code,
+              "reason": "no_active_agent"},
+    )
+
+
+# Desk actions ------------------------------------------------------------------------------------------
+
+
+def _is_desk_agent(user, desk: OrgUnit) -> bool:
+    return Membership.objects.filter(
+        user=user, unit=desk, role__in=DESK_ROLES, is_active=True, user__is_active=True
+    ).exists()
+
+
+def ticket_take(actor, ticket: Ticket, *, version: int | None = None) -> Ticket:
+    """An agent of the holding desk takes the ticket for themselves."""
+    with _acting(actor, ticket, Action.TAKE, version) as change:
+        change.set(assignee=actor)
+        change.event(EventKind.ASSIGNED, public=False, data={"assignee": actor.username})
+    return ticket
+
+
+def ticket_assign(actor, ticket: Ticket, *, assignee, version: int | None = None) -> Ticket:
+    """Give the ticket to an agent of the holding desk."""
+    with _acting(actor, ticket, Action.ASSIGN, version) as change:
+        if assignee is None or not _is_desk_agent(assignee, change.ticket.desk):
+            raise InvalidInput(
+                _("The ticket can only be assigned to an agent of the desk that holds it."),
+                code="invalid_assignee", field="assignee",
+            )
+        change.set(assignee=assignee)
+        change.event(EventKind.ASSIGNED, public=False, data={"assignee": assignee.username})
+    return ticket
+
+
+def _first_response(change: _Change) -> None:
+    if change.party == Party.DESK and change.ticket.first_response_at is None:
+        change.set(first_response_at=change.now)
+
+
+def ticket_reply(actor, ticket: Ticket, *, body: str, files=(), version: int | None = None) -> Ticket:
+    """A public message, from the holding desk to the requester or from the requester to the desk."""
+    body = _text(body, "body", _("Write your reply."))
+    checked = check_files(files)
+    with _acting(actor, ticket, Action.REPLY, version) as change:
+        _first_response(change)
+        change.event(EventKind.REPLY, body=body, files=checked, data={"party": change.party})
+    return ticket
+
+
+def ticket_note(actor, ticket: Ticket, *, body: str, files=(), version: int | None = None) -> Ticket:
+    """An internal note: desks see it, the requester never does."""
+    body = _text(body, "body", _("Write the note."))
+    checked = check_files(files)
+    with _acting(actor, ticket, Action.NOTE, version) as change:
+        change.event(EventKind.NOTE, body=body, public=False, files=checked)
+    return ticket
+
+
+def ticket_request_info(actor, ticket: Ticket, *, body: str, version: int | None = None) -> Ticket:
+    """Ask the requester for information; the ticket waits for their answer."""
+    body = _text(body, "body", _("Say what information you need."))
+    with _acting(actor, ticket, Action.REQUEST_INFO, version) as change:
+        _first_response(change)
+        change.event(EventKind.INFO_REQUESTED, body=body)
+    return ticket
+
+
+def ticket_provide_info(actor, ticket: Ticket, *, body: str, files=(), version: int | None = None) -> Ticket:
+    """The requester answers a request for information; the desk can go on."""
+    body = _text(body, "body", _("Write the information asked for."))
+    checked = check_files(files)
+    with _acting(actor, ticket, Action.PROVIDE_INFO, version) as change:
+        change.event(EventKind.INFO_PROVIDED, body=body, files=checked)
+    return ticket
+
+
+def _desk_data(desk: OrgUnit) -> dict:
+    return {"code": desk.code, "level": desk.level}
+
+
+def ticket_escalate(
+    actor, ticket: Ticket, *, note: str, category: Category | None = None, priority: str | None = None,
+    subject: str | None = None, version: int | None = None,
+) -> Ticket:
+    """Requalify the ticket and refer it to the level above (memo 059X20: إحالة بعد التكييف).
+
+    From a school to its province, from a province to its academy, from an academy to the central service
+    that owns the requalified category. The note of what was tried is required; category, priority and
+    subject may change, and the requalification event keeps the old and new values.
+    """
+    note = _text(note, "note", _("Say what was tried before referring the request."))
+    new_category = _category(category) if category is not None else None
+    new_priority = _priority(priority) if priority is not None else None
+    new_subject = (
+        _text(subject, "subject", _("Give the request a subject."), max_length=SUBJECT_MAX)
+        if subject is not None else None
+    )
+    with _acting(actor, ticket, Action.ESCALATE, version) as change:
+        current = change.ticket
+        changes = {}
+        if new_category is not None and new_category.pk != current.category_id:
+            changes["category"] = [current.category.code, new_category.code]
+            change.set(category=new_category)
+        if new_priority is not None and new_priority != current.priority:
+            changes["priority"] = [current.priority, new_priority]
+            change.set(priority=new_priority)
+        if new_subject is not None and new_subject != current.subject:
+            changes["subject"] = [current.subject, new_subject]
+            change.set(subject=new_subject)
+        landing = routing.escalation_desk(current.desk, new_category or current.category)
+        change.event(EventKind.REQUALIFIED, body=note, public=False, data={"changes": changes})
+        change.event(
+            EventKind.ESCALATED,
+            data={"from": _desk_data(current.desk), "to": _desk_data(landing.desk)},
+        )
+        if landing.skipped:
+            change.events.append((_routed_up(current, landing, change.now), []))
+        change.move_to(landing.desk)
+    return ticket
+
+
+def _referring_desk(ticket: Ticket) -> OrgUnit | None:
+    """The desk that referred the ticket to the level it is at now (the last referral into that level)."""
+    level = ticket.desk.level
+    for event in ticket.events.filter(kind=EventKind.ESCALATED).order_by("-created_at", "-id"):
+        if event.data.get("to", {}).get("level") == level:
+            return OrgUnit.objects.filter(code=event.data["from"]["code"]).first()
+    return None
+
+
+def ticket_return(actor, ticket: Ticket, *, instructions: str, version: int | None = None) -> Ticket:
+    """Send the ticket back to the desk that referred it, with instructions to finish the job there."""
+    instructions = _text(instructions, "instructions", _("Give the lower desk instructions."))
+    with _acting(actor, ticket, Action.RETURN, version) as change:
+        target = _referring_desk(change.ticket)
+        if target is None:
+            raise IllegalTransition(
+                _("This ticket was filed at this level: there is no desk to return it to."), code="no_referrer"
+            )
+        change.event(
+            EventKind.RETURNED, body=instructions, public=False,
+            data={"from": _desk_data(change.ticket.desk), "to": _desk_data(target)},
+        )
+        change.move_to(target)
+    return ticket
+
+
+def ticket_transfer(actor, ticket: Ticket, *, to_desk: OrgUnit, note: str, version: int | None = None) -> Ticket:
+    """Hand the ticket to another central service, with a note."""
+    note = _text(note, "note", _("Say why the ticket goes to that service."))
+    with _acting(actor, ticket, Action.TRANSFER, version) as change:
+        if (
+            not isinstance(to_desk, OrgUnit) or to_desk.kind != UnitKind.SERVICE or not to_desk.is_active
+            or to_desk.pk == change.ticket.desk_id
+        ):
+            raise InvalidInput(_("Choose another central service."), code="invalid_desk", field="to_desk")
+        change.event(
+            EventKind.TRANSFERRED, body=note, public=False,
+            data={"from": _desk_data(change.ticket.desk), "to": _desk_data(to_desk)},
+        )
+        change.move_to(to_desk)
+    return ticket
+
+
+def ticket_resolve(actor, ticket: Ticket, *, resolution: str, version: int | None = None) -> Ticket:
+    """The holding desk solved the problem; the requester can confirm or reopen."""
+    resolution = _text(resolution, "resolution", _("Explain the resolution to the requester."))
+    with _acting(actor, ticket, Action.RESOLVE, version) as change:
+        _first_response(change)
+        change.set(resolved_at=change.now)
+        change.event(EventKind.RESOLVED, body=resolution, data={"desk": _desk_data(change.ticket.desk)})
+    return ticket
+
+
+# Requester actions -------------------------------------------------------------------------------------
+
+
+def ticket_close(actor, ticket: Ticket, *, version: int | None = None) -> Ticket:
+    """The requester confirms the resolution, or the system closes it after the delay."""
+    with _acting(actor, ticket, Action.CLOSE, version) as change:
+        change.set(closed_at=change.now)
+        change.event(EventKind.CLOSED, data={"automatic": is_system(actor)})
+    return ticket
+
+
+def ticket_reopen(actor, ticket: Ticket, *, reason: str, version: int | None = None) -> Ticket:
+    """The requester says the problem is not solved, within the reopening delay."""
+    reason = _text(reason, "reason", _("Say why the problem is not solved."))
+    days = settings.MUSANADA["REOPEN_DAYS"]
+    with _acting(actor, ticket, Action.REOPEN, version) as change:
+        resolved_at = change.ticket.resolved_at
+        if resolved_at is None or change.now - resolved_at > timedelta(days=days):
+            raise IllegalTransition(
+                _("This ticket can no longer be reopened: more than %(days)s days have passed since its "
+                  "resolution. File a new request."),
+                code="reopen_delay_passed", params={"days": days},
+            )
+        change.set(resolved_at=None, closed_at=None)
+        change.event(EventKind.REOPENED, body=reason)
+    return ticket
+
+
+def ticket_rate(actor, ticket: Ticket, *, score, comment: str = "", version: int | None = None) -> Ticket:
+    """The requester rates the service received, from 1 to 5, once."""
+    try:
+        score = int(score)
+    except (TypeError, ValueError):
+        score = 0
+    if not 1 <= score <= 5:
+        raise InvalidInput(_("Give a rating from 1 to 5."), code="invalid_rating", field="score")
+    comment = (comment or "").strip()[:TEXT_MAX]
+    with _acting(actor, ticket, Action.RATE, version) as change:
+        if change.ticket.rating is not None:
+            raise IllegalTransition(_("This ticket has already been rated."), code="already_rated")
+        change.set(rating=score)
+        change.event(EventKind.RATED, body=comment, data={"score": score})
+    return ticket
+
+
+def ticket_attach(actor, ticket: Ticket, *, files, version: int | None = None) -> Ticket:
+    """Add files to an open ticket (the requester, or the holding desk)."""
+    checked = check_files(files)
+    if not checked:
+        raise InvalidInput(_("Choose at least one file."), code="required", field="attachments")
+    with _acting(actor, ticket, Action.ATTACH, version) as change:
+        change.event(EventKind.ATTACHMENT_ADDED, files=checked, data={"count": len(checked)})
+    return ticket
+
+
+# Jobs --------------------------------------------------------------------------------------------------
+
+
+def close_resolved_tickets() -> int:
+    """Close the tickets resolved longer ago than the auto-close delay; returns how many were closed."""
+    cutoff = timezone.now() - timedelta(days=settings.MUSANADA["AUTO_CLOSE_DAYS"])
+    closed = 0
+    due = Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lte=cutoff).order_by("resolved_at", "id")
+    for ticket in due.iterator(chunk_size=500):
+        try:
+            ticket_close(SYSTEM, ticket)
+        except (Conflict, IllegalTransition):
+            # The requester acted at the same moment: their action stands.
+            continue
+        closed += 1
+    return closed

@@ -1,0 +1,58 @@
+"""One fixed org tree and named personas (see musanada/org/demo.py), loaded once per test database."""
+
+import pytest
+
+from musanada.org.demo import ensure_demo_people
+from musanada.org.models import Category, OrgUnit
+from musanada.org.services import load_national_tree
+
+PASSWORD = "demo-password-2026"
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Hashing strength is not under test; a fast hasher keeps persona creation cheap.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _load_reference_data():
+    if not OrgUnit.objects.filter(code="01001A").exists():
+        load_national_tree()
+        ensure_demo_people(PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        _load_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    # Tests on a transactional database start from an emptied database: reload what the others share.
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+        _load_reference_data()
+
+
+@pytest.fixture
+def people(db, django_user_model):
+    """The personas by username: teacher, head, head2, province, province2, region, supervisor, central,
+    central2, observer, outsider, outsider_head, outsider_teacher, admin."""
+    return {user.username: user for user in django_user_model.objects.all()}
+
+
+@pytest.fixture
+def units(db):
+    return {unit.code: unit for unit in OrgUnit.objects.all()}
+
+
+@pytest.fixture
+def categories(db):
+    return {category.code: category for category in Category.objects.select_related("owner")}
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
