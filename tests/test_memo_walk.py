@@ -7,8 +7,11 @@ from musanada.tickets.workflow import EventKind, Priority, Status
 
 def file_at_school(people, units, categories, **overrides):
     fields = dict(
-        unit=units["01001A"], category=categories["massar"], subject="تعذر إدخال النقط",
-        description="لا يقبل النظام إدخال نقط المراقبة المستمرة للقسم 3.", priority=Priority.NORMAL,
+        unit=units["01001A"],
+        category=categories["massar"],
+        subject="تعذر إدخال النقط",
+        description="لا يقبل النظام إدخال نقط المراقبة المستمرة للقسم 3.",
+        priority=Priority.NORMAL,
     )
     fields.update(overrides)
     return services.ticket_file(people["teacher"], **fields)
@@ -21,8 +24,12 @@ def test_teacher_request_goes_from_school_to_central_service_and_back_to_closed(
 
     services.ticket_take(people["head"], ticket)
     services.ticket_escalate(
-        people["head"], ticket, note="أعدت تشغيل المتصفح ولم ينجح", category=categories["massar-grades"],
-        priority=Priority.HIGH, subject="إدخال نقط المراقبة المستمرة",
+        people["head"],
+        ticket,
+        note="أعدت تشغيل المتصفح ولم ينجح",
+        category=categories["massar-grades"],
+        priority=Priority.HIGH,
+        subject="إدخال نقط المراقبة المستمرة",
     )
     assert ticket.desk == units["MA-01-01"] and ticket.status == Status.NEW and ticket.assignee is None
 
@@ -59,7 +66,9 @@ def test_teacher_request_goes_from_school_to_central_service_and_back_to_closed(
     }
     assert requalified.body == "أعدت تشغيل المتصفح ولم ينجح"
     assert [e.data["to"]["code"] for e in history if e.kind == EventKind.ESCALATED] == [
-        "MA-01-01", "MA-01", "MEN-MASSAR",
+        "MA-01-01",
+        "MA-01",
+        "MEN-MASSAR",
     ]
     assert all(e.created_at is not None for e in history)
     # Every desk that held it keeps read access; the teacher never sees the internal requalification notes.

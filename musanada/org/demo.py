@@ -42,8 +42,11 @@ def ensure_demo_people(password: str) -> dict:
     national tree loaded first."""
     for code, province_code, name_ar, name_fr in SCHOOLS:
         unit_upsert(
-            code=code, kind=UnitKind.SCHOOL, parent=OrgUnit.objects.get(code=province_code),
-            name_ar=name_ar, name_fr=name_fr,
+            code=code,
+            kind=UnitKind.SCHOOL,
+            parent=OrgUnit.objects.get(code=province_code),
+            name_ar=name_ar,
+            name_fr=name_fr,
         )
     User = get_user_model()
     users = {}

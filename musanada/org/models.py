@@ -47,7 +47,11 @@ class OrgUnit(models.Model):
     code = models.CharField(_("code"), max_length=32, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     name_ar = models.CharField(_("Arabic name"), max_length=255)
@@ -92,14 +96,21 @@ class Category(models.Model):
 
     code = models.SlugField(_("code"), max_length=64, unique=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("information system"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("information system"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="topics",
     )
     name_ar = models.CharField(_("Arabic name"), max_length=255)
     name_fr = models.CharField(_("French name"), max_length=255)
     owner = models.ForeignKey(
-        OrgUnit, verbose_name=_("owning central service"), on_delete=models.PROTECT,
-        related_name="owned_categories", limit_choices_to={"kind": UnitKind.SERVICE},
+        OrgUnit,
+        verbose_name=_("owning central service"),
+        on_delete=models.PROTECT,
+        related_name="owned_categories",
+        limit_choices_to={"kind": UnitKind.SERVICE},
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -144,8 +155,12 @@ SUBTREE_ROLES = (Role.SUPERVISOR, Role.OBSERVER)
 
 
 class Membership(models.Model):
-    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships")
-    unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -153,7 +168,9 @@ class Membership(models.Model):
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
-        constraints = [models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_unique_role")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_unique_role")
+        ]
         indexes = [models.Index(fields=["unit", "role", "is_active"])]
 
     def __str__(self) -> str:

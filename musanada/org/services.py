@@ -25,7 +25,9 @@ def unit_path(parent: OrgUnit | None, code: str) -> str:
     return f"{parent.path if parent else '/'}{code}/"
 
 
-def unit_upsert(*, code: str, kind: str, parent: OrgUnit | None, name_ar: str, name_fr: str, **extra) -> OrgUnit:
+def unit_upsert(
+    *, code: str, kind: str, parent: OrgUnit | None, name_ar: str, name_fr: str, **extra
+) -> OrgUnit:
     """Create the unit, or update it in place (names, parent) when its code exists: never a duplicate."""
     code = (code or "").strip()
     if not code or "/" in code or len(code) > 32:
@@ -33,17 +35,31 @@ def unit_upsert(*, code: str, kind: str, parent: OrgUnit | None, name_ar: str, n
     if kind not in PARENT_KIND:
         raise InvalidInput(_("Unknown unit kind."), field="kind")
     expected_parent = PARENT_KIND[kind]
-    if (parent is None) != (expected_parent is None) or (parent is not None and parent.kind != expected_parent):
+    if (parent is None) != (expected_parent is None) or (
+        parent is not None and parent.kind != expected_parent
+    ):
         raise InvalidInput(_("This unit cannot hang under that parent."), field="parent")
     path = unit_path(parent, code)
     unit = OrgUnit.objects.filter(code=code).first()
     if unit is None:
         return OrgUnit.objects.create(
-            code=code, kind=kind, parent=parent, name_ar=name_ar, name_fr=name_fr, path=path,
-            depth=path.count("/") - 2, **extra,
+            code=code,
+            kind=kind,
+            parent=parent,
+            name_ar=name_ar,
+            name_fr=name_fr,
+            path=path,
+            depth=path.count("/") - 2,
+            **extra,
         )
     old_path = unit.path
-    for name, value in {"kind": kind, "parent": parent, "name_ar": name_ar, "name_fr": name_fr, **extra}.items():
+    for name, value in {
+        "kind": kind,
+        "parent": parent,
+        "name_ar": name_ar,
+        "name_fr": name_fr,
+        **extra,
+    }.items():
         setattr(unit, name, value)
     unit.path, unit.depth = path, path.count("/") - 2
     unit.save()
@@ -66,7 +82,7 @@ def unit_repath(unit: OrgUnit) -> OrgUnit:
 
 def _move_subtree(old_path: str, new_path: str) -> None:
     for descendant in OrgUnit.objects.filter(path__startswith=old_path).exclude(path=new_path):
-        descendant.path = new_path + descendant.path[len(old_path):]
+        descendant.path = new_path + descendant.path[len(old_path) :]
         descendant.depth = descendant.path.count("/") - 2
         descendant.save(update_fields=["path", "depth"])
 
@@ -74,36 +90,85 @@ def _move_subtree(old_path: str, new_path: str) -> None:
 # The central services and the categories each owns. The ministry's real list is not public: this seed
 # follows the information systems named in shared/data/README.md, one service per family of systems.
 CENTRAL_SERVICES = [
-    ("MEN-MASSAR", "مصلحة منظومة مسار", "Service du système Massar", [
-        ("massar", "منظومة مسار", "Massar", [
-            ("massar-registration", "التسجيل والانتقالات", "Inscriptions et transferts"),
-            ("massar-grades", "النقط والامتحانات", "Notes et examens"),
-            ("massar-absences", "الغياب", "Absences"),
-            ("massar-timetables", "استعمالات الزمن والبنيات التربوية", "Emplois du temps et structures"),
-            ("massar-social", "الدعم الاجتماعي", "Appui social"),
-            ("massar-census", "الإحصاء المدرسي", "Recensement scolaire"),
-        ]),
-        ("massar-apps", "تطبيقات مسار (مدرس، ولي، متمدرس)", "Applications Massar (Moudaris, Waliye, Moutamadris)", []),
-    ]),
-    ("MEN-ACCOUNTS", "مصلحة الحسابات والولوج", "Service des comptes et des accès", [
-        ("accounts", "الحسابات وكلمات المرور والتحقق بخطوتين", "Comptes, mots de passe et double authentification", [
-            ("accounts-password", "كلمة المرور", "Mot de passe"),
-            ("accounts-2fa", "التحقق بخطوتين", "Double authentification"),
-        ]),
-        ("taalim", "حسابات تعليم (مايكروسوفت 365 / تيمز)", "Comptes Taalim.ma (Microsoft 365 / Teams)", []),
-    ]),
-    ("MEN-HR", "مصلحة منظومة تدبير الموارد البشرية", "Service du système de gestion des ressources humaines", [
-        ("masirh", "منظومة مسير", "MASIRH (ressources humaines)", []),
-    ]),
-    ("MEN-EXAMS", "مصلحة منظومة الامتحانات", "Service du système des examens", [
-        ("exams", "منظومة الامتحانات", "Système des examens", []),
-    ]),
-    ("MEN-PORTALS", "مصلحة البوابات والخدمات الإلكترونية", "Service des portails et e-services", [
-        ("eservices", "الخدمات الإلكترونية والبوابات", "E-services et portails", []),
-        ("gresa", "منظومة GRESA", "GRESA", []),
-        ("esise", "منظومة ESISE", "ESISE", []),
-        ("other", "طلبات أخرى", "Autres demandes", []),
-    ]),
+    (
+        "MEN-MASSAR",
+        "مصلحة منظومة مسار",
+        "Service du système Massar",
+        [
+            (
+                "massar",
+                "منظومة مسار",
+                "Massar",
+                [
+                    ("massar-registration", "التسجيل والانتقالات", "Inscriptions et transferts"),
+                    ("massar-grades", "النقط والامتحانات", "Notes et examens"),
+                    ("massar-absences", "الغياب", "Absences"),
+                    (
+                        "massar-timetables",
+                        "استعمالات الزمن والبنيات التربوية",
+                        "Emplois du temps et structures",
+                    ),
+                    ("massar-social", "الدعم الاجتماعي", "Appui social"),
+                    ("massar-census", "الإحصاء المدرسي", "Recensement scolaire"),
+                ],
+            ),
+            (
+                "massar-apps",
+                "تطبيقات مسار (مدرس، ولي، متمدرس)",
+                "Applications Massar (Moudaris, Waliye, Moutamadris)",
+                [],
+            ),
+        ],
+    ),
+    (
+        "MEN-ACCOUNTS",
+        "مصلحة الحسابات والولوج",
+        "Service des comptes et des accès",
+        [
+            (
+                "accounts",
+                "الحسابات وكلمات المرور والتحقق بخطوتين",
+                "Comptes, mots de passe et double authentification",
+                [
+                    ("accounts-password", "كلمة المرور", "Mot de passe"),
+                    ("accounts-2fa", "التحقق بخطوتين", "Double authentification"),
+                ],
+            ),
+            (
+                "taalim",
+                "حسابات تعليم (مايكروسوفت 365 / تيمز)",
+                "Comptes Taalim.ma (Microsoft 365 / Teams)",
+                [],
+            ),
+        ],
+    ),
+    (
+        "MEN-HR",
+        "مصلحة منظومة تدبير الموارد البشرية",
+        "Service du système de gestion des ressources humaines",
+        [
+            ("masirh", "منظومة مسير", "MASIRH (ressources humaines)", []),
+        ],
+    ),
+    (
+        "MEN-EXAMS",
+        "مصلحة منظومة الامتحانات",
+        "Service du système des examens",
+        [
+            ("exams", "منظومة الامتحانات", "Système des examens", []),
+        ],
+    ),
+    (
+        "MEN-PORTALS",
+        "مصلحة البوابات والخدمات الإلكترونية",
+        "Service des portails et e-services",
+        [
+            ("eservices", "الخدمات الإلكترونية والبوابات", "E-services et portails", []),
+            ("gresa", "منظومة GRESA", "GRESA", []),
+            ("esise", "منظومة ESISE", "ESISE", []),
+            ("other", "طلبات أخرى", "Autres demandes", []),
+        ],
+    ),
 ]
 
 
@@ -115,7 +180,8 @@ class LoadReport:
 
 def _category_upsert(code, parent, name_ar, name_fr, owner, report: LoadReport) -> Category:
     category, created = Category.objects.update_or_create(
-        code=code, defaults={"parent": parent, "name_ar": name_ar, "name_fr": name_fr, "owner": owner},
+        code=code,
+        defaults={"parent": parent, "name_ar": name_ar, "name_fr": name_fr, "owner": owner},
     )
     report.created += created
     report.updated += not created
@@ -134,15 +200,20 @@ def load_national_tree() -> LoadReport:
     for row in rows:
         existed = OrgUnit.objects.filter(code=row["code"]).exists()
         units[row["code"]] = unit_upsert(
-            code=row["code"], kind=row["kind"], parent=units.get(row["parent_code"]) if row["parent_code"] else None,
-            name_ar=row["name_ar"], name_fr=row["name_fr"],
+            code=row["code"],
+            kind=row["kind"],
+            parent=units.get(row["parent_code"]) if row["parent_code"] else None,
+            name_ar=row["name_ar"],
+            name_fr=row["name_fr"],
         )
         report.created += not existed
         report.updated += existed
     central = next(unit for unit in units.values() if unit.kind == UnitKind.CENTRAL)
     for code, name_ar, name_fr, systems in CENTRAL_SERVICES:
         existed = OrgUnit.objects.filter(code=code).exists()
-        service = unit_upsert(code=code, kind=UnitKind.SERVICE, parent=central, name_ar=name_ar, name_fr=name_fr)
+        service = unit_upsert(
+            code=code, kind=UnitKind.SERVICE, parent=central, name_ar=name_ar, name_fr=name_fr
+        )
         report.created += not existed
         report.updated += existed
         for sys_code, sys_ar, sys_fr, topics in systems:

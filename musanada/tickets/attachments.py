@@ -60,11 +60,15 @@ def check_file(upload) -> CheckedFile:
     params = {"name": name, "limit": filesizeformat(limits["ATTACHMENT_MAX_BYTES"])}
     size = upload.size
     if not size:
-        raise InvalidInput(_("The file “%(name)s” is empty."), code="empty_file", field="attachments", params=params)
+        raise InvalidInput(
+            _("The file “%(name)s” is empty."), code="empty_file", field="attachments", params=params
+        )
     if size > limits["ATTACHMENT_MAX_BYTES"]:
         raise InvalidInput(
             _("The file “%(name)s” is larger than the %(limit)s allowed."),
-            code="file_too_large", field="attachments", params=params,
+            code="file_too_large",
+            field="attachments",
+            params=params,
         )
     allowed = set(limits["ATTACHMENT_TYPES"])
     declared = _declared_extension(name)
@@ -79,13 +83,16 @@ def check_file(upload) -> CheckedFile:
     if detected not in allowed:
         raise InvalidInput(
             _("The file “%(name)s” is not of an accepted type (%(types)s)."),
-            code="file_type_refused", field="attachments",
+            code="file_type_refused",
+            field="attachments",
             params={**params, "types": ", ".join(sorted(allowed))},
         )
     if declared != detected:
         raise InvalidInput(
             _("The file “%(name)s” is not what its name says: its content is not a .%(ext)s file."),
-            code="file_disguised", field="attachments", params={**params, "ext": declared or "?"},
+            code="file_disguised",
+            field="attachments",
+            params={**params, "ext": declared or "?"},
         )
     return CheckedFile(upload, name, detected, content_type, size)
 
@@ -95,7 +102,9 @@ def check_files(uploads) -> list[CheckedFile]:
     limit = _settings()["ATTACHMENT_MAX_FILES"]
     if len(uploads) > limit:
         raise InvalidInput(
-            _("At most %(limit)s files can be attached at once."), code="too_many_files", field="attachments",
+            _("At most %(limit)s files can be attached at once."),
+            code="too_many_files",
+            field="attachments",
             params={"limit": limit},
         )
     return [check_file(upload) for upload in uploads]

@@ -1,64 +1,87 @@
-"""How an event reads to people: made from its code and values when displayed, in the reader's language."""
+"""How events read to people: made from their codes and values when displayed, in the reader's language."""
 
 from django.utils.translation import gettext as _
 
 from musanada.org.models import Category, OrgUnit, localized_name
 from musanada.tickets.workflow import EventKind, Priority
 
-
-def _unit_name(code: str) -> str:
-    unit = OrgUnit.objects.filter(code=code).first()
-    return localized_name(unit) if unit else code
+_MOVES = (EventKind.ESCALATED, EventKind.RETURNED, EventKind.TRANSFERRED)
 
 
-def _category_name(code: str) -> str:
-    category = Category.objects.select_related("parent").filter(code=code).first()
-    return str(category) if category else code
+def _codes(events):
+    units, categories = set(), set()
+    for event in events:
+        data = event.data or {}
+        units.update(code for code in (data.get("unit"), data.get("desk")) if isinstance(code, str))
+        units.update(data.get("skipped", []))
+        for end in ("from", "to"):
+            if isinstance(data.get(end), dict):
+                units.add(data[end].get("code"))
+        category_change = data.get("changes", {}).get("category")
+        if category_change:
+            categories.update(category_change)
+    return units - {None}, categories
 
 
-def _field_value(field: str, value: str) -> str:
-    if field == "category":
-        return _category_name(value)
-    if field == "priority":
-        return str(Priority(value).label) if value in Priority.values else value
-    return value
+class _Names:
+    """Unit and category names for a batch of events, fetched in two queries."""
+
+    def __init__(self, events):
+        unit_codes, category_codes = _codes(events)
+        self.units = {unit.code: localized_name(unit) for unit in OrgUnit.objects.filter(code__in=unit_codes)}
+        self.categories = {
+            category.code: str(category)
+            for category in Category.objects.select_related("parent").filter(code__in=category_codes)
+        }
+
+    def unit(self, code) -> str:
+        return self.units.get(code, code or "")
+
+    def value(self, field: str, value: str) -> str:
+        if field == "category":
+            return self.categories.get(value, value)
+        if field == "priority" and value in Priority.values:
+            return str(Priority(value).label)
+        return value
 
 
-FIELD_LABELS = {"category": "category", "priority": "priority", "subject": "subject"}
-
-
-def describe(event) -> str:
-    """One line that says what happened, e.g. "Escalated from X to Y"."""
+def _describe(event, names: _Names) -> str:
     data = event.data or {}
     kind = event.kind
     if kind == EventKind.FILED:
         return _("Filed for %(unit)s, received by %(desk)s") % {
-            "unit": _unit_name(data.get("unit", "")), "desk": _unit_name(data.get("desk", "")),
+            "unit": names.unit(data.get("unit")),
+            "desk": names.unit(data.get("desk")),
         }
     if kind == EventKind.ROUTED_UP:
         return _("Sent up to %(desk)s: nobody answers yet at %(skipped)s") % {
-            "desk": _unit_name(data.get("desk", "")),
-            "skipped": "، ".join(_unit_name(code) for code in data.get("skipped", [])),
+            "desk": names.unit(data.get("desk")),
+            "skipped": "، ".join(names.unit(code) for code in data.get("skipped", [])),
         }
-    if kind in (EventKind.ESCALATED, EventKind.RETURNED, EventKind.TRANSFERRED):
+    if kind in _MOVES:
         text = {
             EventKind.ESCALATED: _("Referred from %(source)s to %(target)s"),
             EventKind.RETURNED: _("Returned from %(source)s to %(target)s"),
             EventKind.TRANSFERRED: _("Transferred from %(source)s to %(target)s"),
         }[kind]
         return text % {
-            "source": _unit_name(data.get("from", {}).get("code", "")),
-            "target": _unit_name(data.get("to", {}).get("code", "")),
+            "source": names.unit(data.get("from", {}).get("code")),
+            "target": names.unit(data.get("to", {}).get("code")),
         }
     if kind == EventKind.REQUALIFIED:
         labels = {"category": _("category"), "priority": _("priority"), "subject": _("subject")}
         parts = [
-            _("%(field)s: %(old)s → %(new)s") % {
-                "field": labels.get(field, field), "old": _field_value(field, old), "new": _field_value(field, new),
+            _("%(field)s: %(old)s → %(new)s")
+            % {
+                "field": labels.get(field, field),
+                "old": names.value(field, old),
+                "new": names.value(field, new),
             }
             for field, (old, new) in data.get("changes", {}).items()
         ]
-        return _("Requalified") + (" — " + "؛ ".join(parts) if parts else "")
+        if not parts:
+            return _("Requalified")
+        return _("Requalified: %(changes)s") % {"changes": "؛ ".join(parts)}
     if kind == EventKind.ASSIGNED:
         return _("Assigned to %(user)s") % {"user": data.get("assignee", "")}
     if kind == EventKind.RATED:
@@ -66,3 +89,15 @@ def describe(event) -> str:
     if kind == EventKind.CLOSED and data.get("automatic"):
         return _("Closed automatically after the confirmation delay")
     return str(EventKind(kind).label)
+
+
+def describe_all(events) -> list[tuple]:
+    """(event, text) for each event, with the names looked up once for the whole history."""
+    events = list(events)
+    names = _Names(events)
+    return [(event, _describe(event, names)) for event in events]
+
+
+def describe(event) -> str:
+    """One line that says what happened, e.g. "Referred from X to Y"."""
+    return describe_all([event])[0][1]

@@ -15,18 +15,29 @@ from musanada.tickets.workflow import Channel, EventKind, Priority, Status
 class Ticket(models.Model):
     reference = models.CharField(_("reference"), max_length=32, unique=True)
     requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("requester"), on_delete=models.PROTECT, related_name="requests"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requester"),
+        on_delete=models.PROTECT,
+        related_name="requests",
     )
     origin_unit = models.ForeignKey(
         OrgUnit, verbose_name=_("origin unit"), on_delete=models.PROTECT, related_name="originated_tickets"
     )
-    desk = models.ForeignKey(OrgUnit, verbose_name=_("desk"), on_delete=models.PROTECT, related_name="held_tickets")
+    desk = models.ForeignKey(
+        OrgUnit, verbose_name=_("desk"), on_delete=models.PROTECT, related_name="held_tickets"
+    )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("assignee"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="assigned_tickets",
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
-    priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices, default=Priority.NORMAL)
+    priority = models.CharField(
+        _("priority"), max_length=16, choices=Priority.choices, default=Priority.NORMAL
+    )
     category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT)
     subject = models.CharField(_("subject"), max_length=200)
     description = models.TextField(_("description"))
@@ -70,6 +81,9 @@ class TicketHolding(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["desk", "ticket"], name="holding_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.ticket_id} @ {self.desk_id}"
+
 
 class Event(models.Model):
     """One line of a ticket's history. Never edited, never deleted.
@@ -93,10 +107,14 @@ class Event(models.Model):
         indexes = [models.Index(fields=["ticket", "created_at", "id"], name="event_ticket_history")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(by_system=True, actor__isnull=True) | models.Q(by_system=False, actor__isnull=False),
+                condition=models.Q(by_system=True, actor__isnull=True)
+                | models.Q(by_system=False, actor__isnull=False),
                 name="event_actor_or_system",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -108,7 +126,7 @@ class Event(models.Model):
 
 
 def attachment_path(instance, filename):
-    # The stored name is not the user's: it avoids collisions and path tricks; the original name is kept aside.
+    # The stored name is not the user's (no collisions, no path tricks); the original name is kept aside.
     return f"attachments/{instance.ticket.filed_at:%Y/%m}/{instance.ticket.reference}/{instance.token}"
 
 
@@ -120,7 +138,9 @@ class Attachment(models.Model):
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=128)
     size = models.PositiveBigIntegerField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField()
 
     def __str__(self) -> str:
@@ -132,3 +152,6 @@ class ReferenceCounter(models.Model):
 
     year = models.PositiveSmallIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"

@@ -2,7 +2,7 @@
 
 Two questions, answered from the same facts so that they can never disagree:
 - `visible_tickets(user)`: the tickets a user may list, as a query filter (lists, search, exports, API);
-- `parties(user, ticket)` / `authorize(...)`: how a user stands to one ticket and whether an action is allowed.
+- `parties(user, ticket)` / `authorize(...)`: how a user stands to one ticket, and may they act.
 
 Rules: a requester sees their own tickets without internal notes; the agents of a desk act on the tickets the
 desk holds and keep read access to the tickets it once held; supervisors and observers read everything that

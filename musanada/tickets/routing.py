@@ -72,5 +72,7 @@ def escalation_desk(desk: OrgUnit, category: Category) -> Landing:
     """Where a referral from `desk` lands, after requalification into `category`."""
     above = desk_above(desk, category)
     if above is None:
-        raise InvalidInput(_("A ticket at the central level cannot be referred any further."), code="top_level")
+        raise InvalidInput(
+            _("A ticket at the central level cannot be referred any further."), code="top_level"
+        )
     return first_staffed(above, category)

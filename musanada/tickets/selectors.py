@@ -17,7 +17,7 @@ LIST_RELATED = ("desk", "origin_unit", "category", "category__parent", "requeste
 
 
 def ticket_get_for(user, reference: str) -> Ticket:
-    """The ticket if the user may see it; otherwise NotFound, exactly as for a reference that does not exist."""
+    """The ticket if the user may see it, else NotFound: exactly as for a reference that does not exist."""
     ticket = policy.visible_tickets(user).select_related(*LIST_RELATED).filter(reference=reference).first()
     if ticket is None:
         raise NotFound(_("No such ticket."))
@@ -45,7 +45,11 @@ def _decode_cursor(cursor: str):
 
 
 def ticket_list(
-    user, *, filters: Q | None = None, cursor: str | None = None, limit: int | None = None,
+    user,
+    *,
+    filters: Q | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
 ) -> Page:
     """A page of the tickets the user may list, most recently active first (keyset pagination).
 

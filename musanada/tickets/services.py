@@ -38,7 +38,9 @@ def _text(value, field: str, message, *, max_length: int = TEXT_MAX) -> str:
         raise InvalidInput(message, code="required", field=field)
     if len(value) > max_length:
         raise InvalidInput(
-            _("This text is too long (%(max)s characters at most)."), code="too_long", field=field,
+            _("This text is too long (%(max)s characters at most)."),
+            code="too_long",
+            field=field,
             params={"max": max_length},
         )
     return value
@@ -83,7 +85,9 @@ class _Change:
         self.updates.update(fields)
 
     def event(self, kind: str, *, body: str = "", public: bool = True, data=None, files=()) -> None:
-        self.events.append((_new_event(self.ticket, kind, self.actor, self.now, body, public, data), list(files)))
+        self.events.append(
+            (_new_event(self.ticket, kind, self.actor, self.now, body, public, data), list(files))
+        )
 
     def move_to(self, desk: OrgUnit) -> None:
         self.updates.update(desk=desk, assignee=None)
@@ -110,22 +114,35 @@ def _conflict() -> Conflict:
 def _new_event(ticket, kind, actor, now, body="", public=True, data=None) -> Event:
     system = is_system(actor)
     return Event(
-        ticket=ticket, kind=kind, actor=None if system else actor, by_system=system, created_at=now,
-        body=body, public=public, data=data or {},
+        ticket=ticket,
+        kind=kind,
+        actor=None if system else actor,
+        by_system=system,
+        created_at=now,
+        body=body,
+        public=public,
+        data=data or {},
     )
 
 
 def _hold(ticket: Ticket, desk: OrgUnit, now) -> None:
-    TicketHolding.objects.bulk_create([TicketHolding(ticket=ticket, desk=desk, since=now)], ignore_conflicts=True)
+    TicketHolding.objects.bulk_create(
+        [TicketHolding(ticket=ticket, desk=desk, since=now)], ignore_conflicts=True
+    )
 
 
 def _store_attachments(ticket, event, checked_files) -> list:
     stored = []
     for checked in checked_files:
         attachment = Attachment(
-            ticket=ticket, event=event, token=secrets.token_hex(16), original_name=checked.name,
-            content_type=checked.content_type, size=checked.size,
-            uploaded_by=None if event.by_system else event.actor, created_at=event.created_at,
+            ticket=ticket,
+            event=event,
+            token=secrets.token_hex(16),
+            original_name=checked.name,
+            content_type=checked.content_type,
+            size=checked.size,
+            uploaded_by=None if event.by_system else event.actor,
+            created_at=event.created_at,
         )
         checked.upload.seek(0)
         attachment.file.save(attachment.token, File(checked.upload), save=False)
@@ -148,7 +165,9 @@ def _acting(actor, ticket: Ticket, action: str, version: int | None):
     try:
         with transaction.atomic():
             try:
-                current = Ticket.objects.select_related("desk", "category__owner", "origin_unit").get(pk=ticket.pk)
+                current = Ticket.objects.select_related("desk", "category__owner", "origin_unit").get(
+                    pk=ticket.pk
+                )
             except Ticket.DoesNotExist:
                 raise NotFound(_("No such ticket.")) from None
             if not policy.can_see(actor, current):
@@ -181,8 +200,15 @@ def _next_reference(now) -> str:
 
 
 def ticket_file(
-    requester, *, unit: OrgUnit, category: Category, subject: str, description: str,
-    priority: str = Priority.NORMAL, channel: str = Channel.WEB, files=(),
+    requester,
+    *,
+    unit: OrgUnit,
+    category: Category,
+    subject: str,
+    description: str,
+    priority: str = Priority.NORMAL,
+    channel: str = Channel.WEB,
+    files=(),
 ) -> Ticket:
     """File a request for `unit` (a unit the requester belongs to); it lands on the desk the memo names."""
     if is_system(requester) or not getattr(requester, "is_active", False):
@@ -203,16 +229,33 @@ def ticket_file(
         with transaction.atomic():
             now = timezone.now()
             ticket = Ticket.objects.create(
-                reference=_next_reference(now), requester=requester, origin_unit=unit, desk=landing.desk,
-                status=Status.NEW, priority=priority, category=category, subject=subject,
-                description=description, channel=channel, filed_at=now, updated_at=now,
+                reference=_next_reference(now),
+                requester=requester,
+                origin_unit=unit,
+                desk=landing.desk,
+                status=Status.NEW,
+                priority=priority,
+                category=category,
+                subject=subject,
+                description=description,
+                channel=channel,
+                filed_at=now,
+                updated_at=now,
             )
             _hold(ticket, landing.desk, now)
             filed = _new_event(
-                ticket, EventKind.FILED, requester, now, body=description,
+                ticket,
+                EventKind.FILED,
+                requester,
+                now,
+                body=description,
                 data={
-                    "unit": unit.code, "desk": landing.desk.code, "category": category.code,
-                    "priority": priority, "subject": subject, "channel": channel,
+                    "unit": unit.code,
+                    "desk": landing.desk.code,
+                    "category": category.code,
+                    "priority": priority,
+                    "subject": subject,
+                    "channel": channel,
                 },
             )
             filed.save()
@@ -228,9 +271,15 @@ def ticket_file(
 def _routed_up(ticket, landing: routing.Landing, now) -> Event:
     # Said by the system: nobody chose it, the empty desks made it so.
     return _new_event(
-        ticket, EventKind.ROUTED_UP, SYSTEM, now,
-        data={"skipped": [desk.code for desk in landing.skipped], "desk": landing.desk.code,
-              "reason": "no_active_agent"},
+        ticket,
+        EventKind.ROUTED_UP,
+        SYSTEM,
+        now,
+        data={
+            "skipped": [desk.code for desk in landing.skipped],
+            "desk": landing.desk.code,
+            "reason": "no_active_agent",
+        },
     )
 
 
@@ -257,7 +306,8 @@ def ticket_assign(actor, ticket: Ticket, *, assignee, version: int | None = None
         if assignee is None or not _is_desk_agent(assignee, change.ticket.desk):
             raise InvalidInput(
                 _("The ticket can only be assigned to an agent of the desk that holds it."),
-                code="invalid_assignee", field="assignee",
+                code="invalid_assignee",
+                field="assignee",
             )
         change.set(assignee=assignee)
         change.event(EventKind.ASSIGNED, public=False, data={"assignee": assignee.username})
@@ -311,8 +361,14 @@ def _desk_data(desk: OrgUnit) -> dict:
 
 
 def ticket_escalate(
-    actor, ticket: Ticket, *, note: str, category: Category | None = None, priority: str | None = None,
-    subject: str | None = None, version: int | None = None,
+    actor,
+    ticket: Ticket,
+    *,
+    note: str,
+    category: Category | None = None,
+    priority: str | None = None,
+    subject: str | None = None,
+    version: int | None = None,
 ) -> Ticket:
     """Requalify the ticket and refer it to the level above (memo 059X20: إحالة بعد التكييف).
 
@@ -325,7 +381,8 @@ def ticket_escalate(
     new_priority = _priority(priority) if priority is not None else None
     new_subject = (
         _text(subject, "subject", _("Give the request a subject."), max_length=SUBJECT_MAX)
-        if subject is not None else None
+        if subject is not None
+        else None
     )
     with _acting(actor, ticket, Action.ESCALATE, version) as change:
         current = change.ticket
@@ -367,27 +424,36 @@ def ticket_return(actor, ticket: Ticket, *, instructions: str, version: int | No
         target = _referring_desk(change.ticket)
         if target is None:
             raise IllegalTransition(
-                _("This ticket was filed at this level: there is no desk to return it to."), code="no_referrer"
+                _("This ticket was filed at this level: there is no desk to return it to."),
+                code="no_referrer",
             )
         change.event(
-            EventKind.RETURNED, body=instructions, public=False,
+            EventKind.RETURNED,
+            body=instructions,
+            public=False,
             data={"from": _desk_data(change.ticket.desk), "to": _desk_data(target)},
         )
         change.move_to(target)
     return ticket
 
 
-def ticket_transfer(actor, ticket: Ticket, *, to_desk: OrgUnit, note: str, version: int | None = None) -> Ticket:
+def ticket_transfer(
+    actor, ticket: Ticket, *, to_desk: OrgUnit, note: str, version: int | None = None
+) -> Ticket:
     """Hand the ticket to another central service, with a note."""
     note = _text(note, "note", _("Say why the ticket goes to that service."))
     with _acting(actor, ticket, Action.TRANSFER, version) as change:
         if (
-            not isinstance(to_desk, OrgUnit) or to_desk.kind != UnitKind.SERVICE or not to_desk.is_active
+            not isinstance(to_desk, OrgUnit)
+            or to_desk.kind != UnitKind.SERVICE
+            or not to_desk.is_active
             or to_desk.pk == change.ticket.desk_id
         ):
             raise InvalidInput(_("Choose another central service."), code="invalid_desk", field="to_desk")
         change.event(
-            EventKind.TRANSFERRED, body=note, public=False,
+            EventKind.TRANSFERRED,
+            body=note,
+            public=False,
             data={"from": _desk_data(change.ticket.desk), "to": _desk_data(to_desk)},
         )
         change.move_to(to_desk)
@@ -423,9 +489,12 @@ def ticket_reopen(actor, ticket: Ticket, *, reason: str, version: int | None = N
         resolved_at = change.ticket.resolved_at
         if resolved_at is None or change.now - resolved_at > timedelta(days=days):
             raise IllegalTransition(
-                _("This ticket can no longer be reopened: more than %(days)s days have passed since its "
-                  "resolution. File a new request."),
-                code="reopen_delay_passed", params={"days": days},
+                _(
+                    "This ticket can no longer be reopened: more than %(days)s days have passed since its "
+                    "resolution. File a new request."
+                ),
+                code="reopen_delay_passed",
+                params={"days": days},
             )
         change.set(resolved_at=None, closed_at=None)
         change.event(EventKind.REOPENED, body=reason)

@@ -96,28 +96,34 @@ def _rule(action, party, sources, target=None, levels=ALL_LEVELS):
     return Rule(action, party, frozenset(sources), target, frozenset(levels))
 
 
-N, O, W, R, C = Status.NEW, Status.OPEN, Status.WAITING, Status.RESOLVED, Status.CLOSED
-D, Q, S = Party.DESK, Party.REQUESTER, Party.SYSTEM
+NEW, OPEN, WAITING, RESOLVED, CLOSED = (
+    Status.NEW,
+    Status.OPEN,
+    Status.WAITING,
+    Status.RESOLVED,
+    Status.CLOSED,
+)
+DESK, REQUESTER, SYSTEM = Party.DESK, Party.REQUESTER, Party.SYSTEM
 
 RULES = (
-    _rule(Action.TAKE, D, {N, O}, O),
-    _rule(Action.ASSIGN, D, {N, O, W}, None),
-    _rule(Action.REPLY, D, {N, O}, O),
-    _rule(Action.REPLY, Q, {N, O}),
-    _rule(Action.NOTE, D, {N, O, W, R}),
-    _rule(Action.REQUEST_INFO, D, {N, O}, W),
-    _rule(Action.PROVIDE_INFO, Q, {W}, O),
+    _rule(Action.TAKE, DESK, {NEW, OPEN}, OPEN),
+    _rule(Action.ASSIGN, DESK, {NEW, OPEN, WAITING}),
+    _rule(Action.REPLY, DESK, {NEW, OPEN}, OPEN),
+    _rule(Action.REPLY, REQUESTER, {NEW, OPEN}),
+    _rule(Action.NOTE, DESK, {NEW, OPEN, WAITING, RESOLVED}),
+    _rule(Action.REQUEST_INFO, DESK, {NEW, OPEN}, WAITING),
+    _rule(Action.PROVIDE_INFO, REQUESTER, {WAITING}, OPEN),
     # Referral goes one level up, after requalification; the central level is the last one.
-    _rule(Action.ESCALATE, D, {N, O}, N, levels={SCHOOL, PROVINCE, ACADEMY}),
-    _rule(Action.RETURN, D, {N, O}, N, levels={PROVINCE, ACADEMY, CENTRAL}),
-    _rule(Action.TRANSFER, D, {N, O}, N, levels={CENTRAL}),
-    _rule(Action.RESOLVE, D, {N, O, W}, R),
-    _rule(Action.CLOSE, Q, {R}, C),
-    _rule(Action.CLOSE, S, {R}, C),
-    _rule(Action.REOPEN, Q, {R, C}, O),
-    _rule(Action.RATE, Q, {R, C}),
-    _rule(Action.ATTACH, Q, {N, O, W}),
-    _rule(Action.ATTACH, D, {N, O, W}),
+    _rule(Action.ESCALATE, DESK, {NEW, OPEN}, NEW, levels={SCHOOL, PROVINCE, ACADEMY}),
+    _rule(Action.RETURN, DESK, {NEW, OPEN}, NEW, levels={PROVINCE, ACADEMY, CENTRAL}),
+    _rule(Action.TRANSFER, DESK, {NEW, OPEN}, NEW, levels={CENTRAL}),
+    _rule(Action.RESOLVE, DESK, {NEW, OPEN, WAITING}, RESOLVED),
+    _rule(Action.CLOSE, REQUESTER, {RESOLVED}, CLOSED),
+    _rule(Action.CLOSE, SYSTEM, {RESOLVED}, CLOSED),
+    _rule(Action.REOPEN, REQUESTER, {RESOLVED, CLOSED}, OPEN),
+    _rule(Action.RATE, REQUESTER, {RESOLVED, CLOSED}),
+    _rule(Action.ATTACH, REQUESTER, {NEW, OPEN, WAITING}),
+    _rule(Action.ATTACH, DESK, {NEW, OPEN, WAITING}),
 )
 
 _BY_KEY = {(rule.action, rule.party): rule for rule in RULES}
