@@ -63,32 +63,37 @@ def _label(parties):
 
 
 CASES = [
-    pytest.param(action, parties, status, level, id=f"{action}-{_label(parties)}-{status}-{level}")
-    for action, parties, status, level in itertools.product(Action.values, PARTY_SETS, Status.values, LEVELS)
+    pytest.param(action, parties, status, id=f"{action}-{_label(parties)}-{status}")
+    for action, parties, status in itertools.product(Action.values, PARTY_SETS, Status.values)
 ]
 
 
-@pytest.mark.parametrize(("action", "parties", "status", "level"), CASES)
+@pytest.mark.parametrize(("action", "parties", "status"), CASES)
+@pytest.mark.parametrize("level", LEVELS)
 def test_table_allows_exactly_what_the_design_says(action, parties, status, level):
     party, intended = _intended_rule(action, parties)
     rule = workflow.rule_for(action, parties)
+    offered = workflow.available_actions(parties, status, level)
     if intended is None:
         assert rule is None
-        assert action not in workflow.available_actions(parties, status, level)
+        assert action not in offered
         return
     sources, target, levels = intended
     assert rule is not None and rule.action == action and rule.party == party
     expected_allowed = status in sources and level in levels
     assert workflow.is_allowed(rule, status, level) is expected_allowed
-    assert (action in workflow.available_actions(parties, status, level)) is expected_allowed
+    assert (action in offered) is expected_allowed
     if expected_allowed:
         assert workflow.next_status(rule, status) == (target or status)
 
 
-@pytest.mark.parametrize(("parties", "status", "level"), [
-    pytest.param(p, s, lvl, id=f"{_label(p)}-{s}-{lvl}")
-    for p, s, lvl in itertools.product(PARTY_SETS, Status.values, LEVELS)
-])
+@pytest.mark.parametrize(
+    ("parties", "status", "level"),
+    [
+        pytest.param(p, s, lvl, id=f"{_label(p)}-{s}-{lvl}")
+        for p, s, lvl in itertools.product(PARTY_SETS, Status.values, LEVELS)
+    ],
+)
 def test_available_actions_are_listed_in_the_order_of_the_action_enum(parties, status, level):
     offered = workflow.available_actions(parties, status, level)
     assert offered == [action for action in Action.values if action in offered]
@@ -150,9 +155,16 @@ def test_information_is_provided_only_when_the_desk_asked_for_it(status):
     assert Action.PROVIDE_INFO in workflow.available_actions({Party.REQUESTER}, WAITING, "province")
 
 
-@pytest.mark.parametrize(("status", "reopens"), [
-    (NEW, False), (OPEN, False), (WAITING, False), (RESOLVED, True), (CLOSED, True),
-])
+@pytest.mark.parametrize(
+    ("status", "reopens"),
+    [
+        (NEW, False),
+        (OPEN, False),
+        (WAITING, False),
+        (RESOLVED, True),
+        (CLOSED, True),
+    ],
+)
 def test_the_requester_reopens_only_a_resolved_or_closed_ticket(status, reopens):
     assert (Action.REOPEN in workflow.available_actions({Party.REQUESTER}, status, "academy")) is reopens
     if reopens:
@@ -200,14 +212,31 @@ def test_referral_and_transfer_put_the_ticket_back_to_new_for_the_receiving_desk
 def test_the_full_school_walk_offers_the_expected_actions():
     desk, requester = {Party.DESK}, {Party.REQUESTER}
     assert workflow.available_actions(desk, NEW, "school") == [
-        Action.TAKE, Action.ASSIGN, Action.REPLY, Action.NOTE, Action.REQUEST_INFO, Action.ESCALATE,
-        Action.RESOLVE, Action.ATTACH,
+        Action.TAKE,
+        Action.ASSIGN,
+        Action.REPLY,
+        Action.NOTE,
+        Action.REQUEST_INFO,
+        Action.ESCALATE,
+        Action.RESOLVE,
+        Action.ATTACH,
     ]
     assert workflow.available_actions(requester, NEW, "school") == [Action.REPLY, Action.ATTACH]
     assert workflow.available_actions(requester, WAITING, "school") == [Action.PROVIDE_INFO, Action.ATTACH]
-    assert workflow.available_actions(requester, RESOLVED, "school") == [Action.CLOSE, Action.REOPEN, Action.RATE]
+    assert workflow.available_actions(requester, RESOLVED, "school") == [
+        Action.CLOSE,
+        Action.REOPEN,
+        Action.RATE,
+    ]
     assert workflow.available_actions(requester, CLOSED, "school") == [Action.REOPEN, Action.RATE]
     assert workflow.available_actions(desk, OPEN, "central") == [
-        Action.TAKE, Action.ASSIGN, Action.REPLY, Action.NOTE, Action.REQUEST_INFO, Action.RETURN,
-        Action.TRANSFER, Action.RESOLVE, Action.ATTACH,
+        Action.TAKE,
+        Action.ASSIGN,
+        Action.REPLY,
+        Action.NOTE,
+        Action.REQUEST_INFO,
+        Action.RETURN,
+        Action.TRANSFER,
+        Action.RESOLVE,
+        Action.ATTACH,
     ]

@@ -19,9 +19,10 @@ def _secret_key() -> str:
     key = env_str("SECRET_KEY")
     if key:
         return key
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    # A development machine keeps one generated key so that sessions survive restarts.
+    if not DEBUG and env_str("DATABASE_URL"):
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off and DATABASE_URL is set.")
+    # The embedded default (SQLite in the data folder) keeps one generated key beside its database, so
+    # that it runs with nothing set and sessions survive restarts.
     key_file = DATA_DIR / "secret-key"
     if not key_file.exists():
         DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -54,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: it reads the signed-in user's stored language.
+    "musanada.web.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -113,9 +116,13 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Africa/Casablanca"
+# Dates as the Moroccan administration writes them (25/11/2026 14:05), in every language.
+FORMAT_MODULE_PATH = "musanada.formats"
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# The project-wide static files (musanada/static/musanada/…), like the project-wide templates.
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or DATA_DIR / "media")
 MEDIA_URL = "media/"
 STORAGES = {

@@ -18,6 +18,9 @@ SCHOOLS = [
     ("02001D", "MA-02-01", "مدرسة الوحدة الابتدائية", "École primaire Al Wahda"),
 ]
 
+# The one password of every demo account (`musanada demo` prints it); never used outside demos and tests.
+DEMO_PASSWORD = "Musanada-2026!"
+
 # username, first name, last name, unit, role
 PERSONAS = [
     ("teacher", "سعاد", "العلوي", "01001A", Role.STAFF),

@@ -6,6 +6,7 @@ from pathlib import PurePath
 import filetype
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from musanada.core.errors import InvalidInput
@@ -57,7 +58,8 @@ def check_file(upload) -> CheckedFile:
     """Refuse an empty, oversized, unknown or disguised file with a message that names it."""
     limits = _settings()
     name = PurePath(upload.name or "").name[:255]
-    params = {"name": name, "limit": filesizeformat(limits["ATTACHMENT_MAX_BYTES"])}
+    # Lazy like the message: the size reads in the language the refusal is shown in, not the one raised in.
+    params = {"name": name, "limit": lazy(filesizeformat, str)(limits["ATTACHMENT_MAX_BYTES"])}
     size = upload.size
     if not size:
         raise InvalidInput(

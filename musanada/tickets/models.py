@@ -85,6 +85,16 @@ class TicketHolding(models.Model):
         return f"{self.ticket_id} @ {self.desk_id}"
 
 
+class EventQuerySet(models.QuerySet):
+    """Bulk writes that would rewrite the history are refused like single ones."""
+
+    def update(self, **kwargs):
+        raise ValueError("Ticket events are append-only: events are never changed.")
+
+    def delete(self):
+        raise ValueError("Ticket events are append-only: events are never deleted.")
+
+
 class Event(models.Model):
     """One line of a ticket's history. Never edited, never deleted.
 
@@ -101,6 +111,8 @@ class Event(models.Model):
     public = models.BooleanField(default=True)
     body = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
+
+    objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -93,6 +93,9 @@ def reads_internal(user, ticket) -> bool:
     """Whether the user sees the desk side of the ticket (internal notes, desk-only events)."""
     if is_system(user):
         return True
+    # A disabled account keeps its memberships on record; they must not keep opening the desk side.
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
     staff_side = _staff_side_filter(user)
     return staff_side is not None and Ticket.objects.filter(staff_side, pk=ticket.pk).exists()
 
@@ -120,10 +123,13 @@ def parties(user, ticket) -> set:
 
 
 def visible_events(user, ticket) -> QuerySet:
+    """The ticket's history as the user may read it: nothing at all when they may not see the ticket."""
     events = Event.objects.filter(ticket=ticket)
-    if not reads_internal(user, ticket):
-        events = events.filter(public=True)
-    return events
+    if reads_internal(user, ticket):
+        return events
+    if not can_see(user, ticket):
+        return events.none()
+    return events.filter(public=True)
 
 
 def available_actions(user, ticket) -> list[str]:

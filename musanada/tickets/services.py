@@ -427,6 +427,13 @@ def ticket_return(actor, ticket: Ticket, *, instructions: str, version: int | No
                 _("This ticket was filed at this level: there is no desk to return it to."),
                 code="no_referrer",
             )
+        if not routing.has_active_agent(target):
+            # Returning it would leave it on an empty desk: this level keeps it.
+            raise IllegalTransition(
+                _("Nobody can answer at %(desk)s now: this desk has to handle the ticket itself."),
+                code="referrer_unstaffed",
+                params={"desk": target.name},
+            )
         change.event(
             EventKind.RETURNED,
             body=instructions,

@@ -1,9 +1,36 @@
+from django.contrib.auth import views as auth_views
 from django.http import JsonResponse
-from django.urls import path
+from django.urls import path, register_converter
+
+from musanada.web import views
 
 
 def health(request):
     return JsonResponse({"status": "ok"})
 
 
-urlpatterns = [path("health", health, name="health")]
+class ReferenceConverter:
+    """A ticket reference such as MSN-2026-000123; anything else is not a ticket page."""
+
+    regex = r"[A-Z]{2,8}-[0-9]{4}-[0-9]{1,12}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(ReferenceConverter, "ref")
+
+urlpatterns = [
+    path("health", health, name="health"),
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("language/", views.set_language, name="set-language"),
+    path("t/new/", views.ticket_new, name="ticket-new"),
+    path("t/<ref:reference>/", views.ticket_detail, name="ticket-detail"),
+    path("t/<ref:reference>/do/<slug:action>/", views.ticket_act, name="ticket-act"),
+    path("t/<ref:reference>/files/<slug:token>/", views.attachment_download, name="attachment-download"),
+]

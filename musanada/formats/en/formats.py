@@ -1,0 +1,1 @@
+from musanada.formats.common import *  # noqa: F403

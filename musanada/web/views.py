@@ -1,0 +1,249 @@
+"""The pages of the help desk. They only translate: parse a form, call a selector or a service, render.
+
+Every ticket is read through `selectors` (which go through the policy), every change through `services`;
+state never changes on GET.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from django.views import i18n
+from django.views.decorators.http import require_POST
+
+from musanada.core.errors import DomainError, InvalidInput, NotFound
+from musanada.tickets import events, policy, selectors, services
+from musanada.tickets.models import Attachment
+from musanada.tickets.workflow import OPEN_STATUSES, Action
+from musanada.web.forms import ACTION_FORMS, NewTicketForm
+
+# Home ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: str
+    filters: Q | None
+
+
+def _tabs(user) -> list[Tab]:
+    reach = policy.reach(user)
+    tabs = [Tab("mine", _("My requests"), Q(requester=user))]
+    if reach.desk_ids:
+        tabs.append(Tab("desk", _("My desk"), Q(desk_id__in=reach.desk_ids, status__in=OPEN_STATUSES)))
+        tabs.append(Tab("assigned", _("Assigned to me"), Q(assignee=user, status__in=OPEN_STATUSES)))
+    tabs.append(Tab("all", _("All I can see"), None))
+    return tabs
+
+
+def _default_tab(user) -> str:
+    reach = policy.reach(user)
+    if reach.desk_ids:
+        return "desk"
+    return "all" if reach.subtree_paths else "mine"
+
+
+@login_required
+def home(request):
+    tabs = _tabs(request.user)
+    by_key = {tab.key: tab for tab in tabs}
+    current = by_key.get(request.GET.get("tab")) or by_key[_default_tab(request.user)]
+    try:
+        page = selectors.ticket_list(request.user, filters=current.filters, cursor=request.GET.get("after"))
+    except InvalidInput as error:
+        messages.error(request, str(error))
+        return redirect(f"{reverse('home')}?{urlencode({'tab': current.key})}")
+    next_url = None
+    if page.next_cursor:
+        next_url = f"{reverse('home')}?{urlencode({'tab': current.key, 'after': page.next_cursor})}"
+    return render(
+        request,
+        "web/home.html",
+        {
+            "tabs": tabs,
+            "current": current,
+            "tickets": page.items,
+            "next_url": next_url,
+            "is_first_page": not request.GET.get("after"),
+        },
+    )
+
+
+# Filing ----------------------------------------------------------------------------------------------
+
+
+def _show_domain_error(form, error: DomainError) -> str | None:
+    """Put the refusal beside its field; return it when it belongs to no field of the form."""
+    if error.field and error.field in form.fields:
+        form.add_error(error.field, str(error))
+        return None
+    return str(error)
+
+
+@login_required
+def ticket_new(request):
+    form = NewTicketForm(request.POST or None, request.FILES or None, user=request.user)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket = services.ticket_file(request.user, **form.service_kwargs())
+        except DomainError as refused:
+            error = _show_domain_error(form, refused)
+        else:
+            messages.success(
+                request, _("Your request %(reference)s was filed.") % {"reference": ticket.reference}
+            )
+            return redirect("ticket-detail", reference=ticket.reference)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "web/ticket_new.html", {"form": form, "error": error}, status=status)
+
+
+# One ticket ------------------------------------------------------------------------------------------
+
+
+def _visible_ticket(user, reference: str):
+    try:
+        return selectors.ticket_get_for(user, reference)
+    except NotFound:
+        raise Http404(_("No such ticket.")) from None
+
+
+def _render_ticket(request, ticket, *, bound=None, error=None, status=200):
+    user = request.user
+    history = policy.visible_events(user, ticket).select_related("actor").prefetch_related("attachments")
+    actions = []
+    for action in policy.available_actions(user, ticket):
+        form = bound if bound is not None and bound.action == action else None
+        actions.append(form or ACTION_FORMS[action](ticket=ticket, user=user))
+    return render(
+        request,
+        "web/ticket_detail.html",
+        {
+            "ticket": ticket,
+            "history": [(event, events.describe(event)) for event in history],
+            "actions": actions,
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@login_required
+def ticket_detail(request, reference):
+    return _render_ticket(request, _visible_ticket(request.user, reference))
+
+
+DONE = {
+    Action.TAKE: _("You took this ticket."),
+    Action.ASSIGN: _("The ticket was assigned."),
+    Action.REPLY: _("Your reply was sent."),
+    Action.NOTE: _("The internal note was added."),
+    Action.REQUEST_INFO: _("The requester was asked for information."),
+    Action.PROVIDE_INFO: _("Your information was sent to the desk."),
+    Action.ESCALATE: _("The ticket was referred to %(desk)s."),
+    Action.RETURN: _("The ticket was returned to %(desk)s."),
+    Action.TRANSFER: _("The ticket was transferred to %(desk)s."),
+    Action.RESOLVE: _("The ticket is resolved."),
+    Action.CLOSE: _("The ticket is closed. Thank you."),
+    Action.REOPEN: _("The ticket is reopened."),
+    Action.RATE: _("Thank you for your rating."),
+    Action.ATTACH: _("The files were added."),
+}
+
+SERVICES = {
+    Action.TAKE: services.ticket_take,
+    Action.ASSIGN: services.ticket_assign,
+    Action.REPLY: services.ticket_reply,
+    Action.NOTE: services.ticket_note,
+    Action.REQUEST_INFO: services.ticket_request_info,
+    Action.PROVIDE_INFO: services.ticket_provide_info,
+    Action.ESCALATE: services.ticket_escalate,
+    Action.RETURN: services.ticket_return,
+    Action.TRANSFER: services.ticket_transfer,
+    Action.RESOLVE: services.ticket_resolve,
+    Action.CLOSE: services.ticket_close,
+    Action.REOPEN: services.ticket_reopen,
+    Action.RATE: services.ticket_rate,
+    Action.ATTACH: services.ticket_attach,
+}
+
+
+def _status_of(error: DomainError) -> int:
+    # A form the user can correct is a plain 400, whatever the domain calls it.
+    return 400 if isinstance(error, InvalidInput) else error.status
+
+
+@login_required
+@require_POST
+def ticket_act(request, reference, action):
+    user = request.user
+    ticket = _visible_ticket(user, reference)
+    if action not in SERVICES:
+        raise Http404(_("No such action."))
+    try:
+        policy.authorize(user, ticket, action)
+    except DomainError as refused:
+        return _render_ticket(request, ticket, error=str(refused), status=_status_of(refused))
+
+    form = ACTION_FORMS[action](request.POST, request.FILES, ticket=ticket, user=user)
+    if not form.is_valid():
+        return _render_ticket(request, ticket, bound=form, status=400)
+    try:
+        SERVICES[action](user, ticket, version=form.cleaned_data["version"], **form.service_kwargs())
+    except NotFound:
+        raise Http404(_("No such ticket.")) from None
+    except DomainError as refused:
+        fresh = _visible_ticket(user, reference)
+        if refused.field and refused.field in form.fields:
+            form.add_error(refused.field, str(refused))
+            return _render_ticket(request, fresh, bound=form, status=_status_of(refused))
+        # What the user typed stays, now against the version they are looking at.
+        retry = ACTION_FORMS[action](
+            ticket=fresh, user=user, initial={**request.POST.dict(), "version": fresh.version}
+        )
+        retry.open = True
+        return _render_ticket(request, fresh, bound=retry, error=str(refused), status=_status_of(refused))
+    messages.success(request, DONE[action] % {"desk": ticket.desk.name})
+    return redirect("ticket-detail", reference=ticket.reference)
+
+
+@login_required
+def attachment_download(request, reference, token):
+    """Serve a file only when the event it came with is visible to the user (internal notes' files too)."""
+    ticket = _visible_ticket(request.user, reference)
+    attachment = Attachment.objects.filter(
+        ticket=ticket, token=token, event__in=policy.visible_events(request.user, ticket)
+    ).first()
+    if attachment is None:
+        raise Http404(_("No such file."))
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Language --------------------------------------------------------------------------------------------
+
+
+@require_POST
+def set_language(request):
+    """Django's set_language, and the choice kept on the account so that it follows the user."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language")
+    user = request.user
+    if user.is_authenticated and language in dict(settings.LANGUAGES) and language != user.language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return response

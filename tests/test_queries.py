@@ -1,0 +1,150 @@
+"""Ticket lists: a fixed number of queries per page, and a cursor that visits every visible ticket once."""
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.db.models import Q
+from django.utils import timezone
+
+from musanada.core.errors import InvalidInput
+from musanada.tickets import policy, selectors, services
+from musanada.tickets.workflow import Status
+
+# The user's reach, then the page with its related rows (selectors.ticket_list's promise).
+LIST_QUERIES = 2
+READERS = ("teacher", "head", "province", "supervisor", "observer", "outsider_head")
+
+
+def make_tickets(people, units, categories, count):
+    """A mix a list really shows: referred, assigned, resolved, and some from another academy."""
+    made = []
+    for i in range(count):
+        category = categories["massar-grades"] if i % 2 else categories["accounts"]
+        ticket = services.ticket_file(
+            people["teacher"],
+            unit=units["01001A"],
+            category=category,
+            subject=f"Demande {i}",
+            description="Détails de la demande.",
+        )
+        if i % 3 == 1:
+            services.ticket_take(people["head"], ticket)
+        if i % 3 == 2:
+            services.ticket_escalate(people["head"], ticket, note="Essayé à l'école.")
+            services.ticket_take(people["province"], ticket)
+        if i % 5 == 4:
+            services.ticket_resolve(people[("head", "province")[i % 3 == 2]], ticket, resolution="Réglé.")
+        made.append(ticket)
+        services.ticket_file(
+            people["outsider_teacher"],
+            unit=units["02001D"],
+            category=category,
+            subject=f"Ailleurs {i}",
+            description="Une autre académie.",
+        )
+    return made
+
+
+def fresh(user):
+    # A new object per request, as in a real view: the policy's per-user cache starts empty.
+    return type(user).objects.get(pk=user.pk)
+
+
+def render(page):
+    """What a list page reads from each row."""
+    return [
+        (t.reference, t.desk.name, t.origin_unit.name, str(t.category), str(t.requester), str(t.assignee))
+        for t in page.items
+    ]
+
+
+@pytest.mark.parametrize("username", ["teacher", "head", "supervisor"])
+def test_a_list_page_costs_the_same_queries_with_3_or_30_tickets(
+    people, units, categories, django_assert_num_queries, username
+):
+    make_tickets(people, units, categories, 3)
+    user = fresh(people[username])
+    with django_assert_num_queries(LIST_QUERIES):
+        small = selectors.ticket_list(user)
+        small_rows = render(small)
+    assert len(small_rows) >= 2
+
+    make_tickets(people, units, categories, 27)
+    user = fresh(people[username])
+    with django_assert_num_queries(LIST_QUERIES):
+        large = selectors.ticket_list(user)
+        large_rows = render(large)
+    assert len(large_rows) > len(small_rows) * 5
+
+
+def test_a_list_with_filters_and_a_cursor_costs_the_same_queries(
+    people, units, categories, django_assert_num_queries
+):
+    make_tickets(people, units, categories, 12)
+    user = fresh(people["supervisor"])
+    first = selectors.ticket_list(user, limit=4)
+    user = fresh(people["supervisor"])
+    with django_assert_num_queries(LIST_QUERIES):
+        page = selectors.ticket_list(user, cursor=first.next_cursor, limit=4, filters=~Q(status="closed"))
+        render(page)
+
+
+def walk(user, limit, filters=None):
+    """Follow the cursor to the end, as a user clicking "next" would."""
+    seen, cursor, pages = [], None, 0
+    while True:
+        page = selectors.ticket_list(user, cursor=cursor, limit=limit, filters=filters)
+        assert len(page.items) <= limit
+        seen += [(t.updated_at, t.pk) for t in page.items]
+        pages += 1
+        if page.next_cursor is None:
+            return seen, pages
+        assert len(page.items) == limit
+        cursor = page.next_cursor
+
+
+@pytest.mark.parametrize("username", READERS)
+def test_following_the_cursor_visits_every_visible_ticket_exactly_once(people, units, categories, username):
+    # Many tickets share one timestamp (a burst filed in the same instant): the cursor must break the tie.
+    moment = timezone.now() - timedelta(hours=2)
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        make_tickets(people, units, categories, 7)
+    make_tickets(people, units, categories, 5)
+    user = people[username]
+    visible = set(policy.visible_tickets(user).values_list("updated_at", "pk"))
+    assert visible
+    for limit in (1, 4, 7, 50):
+        seen, pages = walk(user, limit)
+        assert len(seen) == len(set(seen)) == len(visible)
+        assert set(seen) == visible
+        assert seen == sorted(seen, reverse=True)
+        assert pages == -(-len(visible) // limit)
+
+
+def test_the_cursor_walk_honours_filters(people, units, categories):
+    make_tickets(people, units, categories, 10)
+    user = people["head"]
+    seen, _pages = walk(user, 3, filters=Q(status=Status.OPEN))
+    expected = set(policy.visible_tickets(user).filter(status=Status.OPEN).values_list("updated_at", "pk"))
+    assert expected and set(seen) == expected and len(seen) == len(expected)
+
+
+def test_another_academy_lists_none_of_these_tickets(people, units, categories):
+    make_tickets(people, units, categories, 3)
+    assert selectors.ticket_list(people["outsider"]).items == []
+    own_school = selectors.ticket_list(people["outsider_head"]).items
+    assert len(own_school) == 3 and {t.origin_unit.code for t in own_school} == {"02001D"}
+
+
+def test_the_teacher_lists_only_their_own_requests(people, units, categories):
+    made = make_tickets(people, units, categories, 4)
+    page = selectors.ticket_list(people["teacher"])
+    assert {t.pk for t in page.items} == {t.pk for t in made}
+
+
+@pytest.mark.parametrize("cursor", ["not-a-cursor", "W10", "eyJ4IjoxfQ", "WyIyMDI2IiwgImEiXQ"])
+def test_a_tampered_cursor_is_refused_clearly(people, cursor):
+    with pytest.raises(InvalidInput) as refused:
+        selectors.ticket_list(people["teacher"], cursor=cursor)
+    assert refused.value.field == "cursor" and str(refused.value).strip()
