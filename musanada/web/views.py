@@ -128,7 +128,7 @@ def _render_ticket(request, ticket, *, bound=None, error=None, status=200):
         "web/ticket_detail.html",
         {
             "ticket": ticket,
-            "history": [(event, events.describe(event)) for event in history],
+            "history": events.describe_all(history),
             "actions": actions,
             "error": error,
         },
