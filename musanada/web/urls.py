@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.http import JsonResponse
 from django.urls import path, register_converter
 
-from musanada.web import views
+from musanada.web.views import account, inbox, tickets
 
 
 def health(request):
@@ -25,12 +25,12 @@ register_converter(ReferenceConverter, "ref")
 
 urlpatterns = [
     path("health", health, name="health"),
-    path("", views.home, name="home"),
+    path("", inbox.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("language/", views.set_language, name="set-language"),
-    path("t/new/", views.ticket_new, name="ticket-new"),
-    path("t/<ref:reference>/", views.ticket_detail, name="ticket-detail"),
-    path("t/<ref:reference>/do/<slug:action>/", views.ticket_act, name="ticket-act"),
-    path("t/<ref:reference>/files/<slug:token>/", views.attachment_download, name="attachment-download"),
+    path("language/", account.set_language, name="set-language"),
+    path("t/new/", tickets.ticket_new, name="ticket-new"),
+    path("t/<ref:reference>/", tickets.ticket_detail, name="ticket-detail"),
+    path("t/<ref:reference>/do/<slug:action>/", tickets.ticket_act, name="ticket-act"),
+    path("t/<ref:reference>/files/<slug:token>/", tickets.attachment_download, name="attachment-download"),
 ]
