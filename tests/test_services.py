@@ -648,7 +648,7 @@ def test_the_database_refuses_a_raw_update_of_the_history(people, units, categor
 
 def test_postgresql_refuses_a_raw_delete_of_the_history(people, units, categories):
     if connection.vendor != "postgresql":
-        pytest.skip("the delete trigger exists on PostgreSQL only (SQLite empties test databases with DELETE)")
+        pytest.skip("the delete trigger exists on PostgreSQL only (SQLite empties test DBs with DELETE)")
     ticket = file_at_school(people, units, categories)
     with pytest.raises(DatabaseError), transaction.atomic():
         QuerySet(Event).filter(ticket=ticket)._raw_delete(connection.alias)
@@ -737,7 +737,10 @@ def test_the_wrong_status_message_names_the_status_in_the_reader_language(people
 
 def test_a_ticket_is_not_returned_to_a_desk_that_has_nobody_to_answer(people, units, categories):
     ticket = services.ticket_file(
-        people["teacher"], unit=units["01001A"], category=categories["massar"], subject="Absences",
+        people["teacher"],
+        unit=units["01001A"],
+        category=categories["massar"],
+        subject="Absences",
         description="La saisie des absences échoue.",
     )
     services.ticket_escalate(people["head"], ticket, note="Essayé sur deux navigateurs")

@@ -1,6 +1,7 @@
 """How events read to people: made from their codes and values when displayed, in the reader's language."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from musanada.org.models import Category, OrgUnit, localized_name
 from musanada.tickets.workflow import EventKind, Priority
@@ -56,7 +57,9 @@ def _describe(event, names: _Names) -> str:
     if kind == EventKind.ROUTED_UP:
         return _("Sent up to %(desk)s: nobody answers yet at %(skipped)s") % {
             "desk": names.unit(data.get("desk")),
-            "skipped": "، ".join(names.unit(code) for code in data.get("skipped", [])),
+            "skipped": pgettext("list separator", ", ").join(
+                names.unit(code) for code in data.get("skipped", [])
+            ),
         }
     if kind in _MOVES:
         text = {
@@ -81,7 +84,7 @@ def _describe(event, names: _Names) -> str:
         ]
         if not parts:
             return _("Requalified")
-        return _("Requalified: %(changes)s") % {"changes": "؛ ".join(parts)}
+        return _("Requalified: %(changes)s") % {"changes": pgettext("list separator", "; ").join(parts)}
     if kind == EventKind.ASSIGNED:
         return _("Assigned to %(user)s") % {"user": data.get("assignee", "")}
     if kind == EventKind.RATED:

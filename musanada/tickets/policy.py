@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from musanada.core.actors import is_system
 from musanada.core.errors import Forbidden, IllegalTransition, NotFound
 from musanada.org.models import DESK_ROLES, SUBTREE_ROLES, Membership
-from musanada.tickets import workflow
+from musanada.tickets import routing, workflow
 from musanada.tickets.models import Event, Ticket, TicketHolding
 from musanada.tickets.workflow import Party, Status
 
@@ -134,7 +134,11 @@ def visible_events(user, ticket) -> QuerySet:
 
 def available_actions(user, ticket) -> list[str]:
     """The actions to offer this user on this ticket (pages show nothing else)."""
-    return workflow.available_actions(parties(user, ticket), ticket.status, ticket.desk.level)
+    actions = workflow.available_actions(parties(user, ticket), ticket.status, ticket.desk.level)
+    # "Return" needs a desk that referred the ticket here: one filed at this level has none.
+    if workflow.Action.RETURN in actions and routing.referring_desk(ticket) is None:
+        actions.remove(workflow.Action.RETURN)
+    return actions
 
 
 _ACTION_REFUSED = _("You may not do this on this ticket.")

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from musanada.core.errors import InvalidInput
 from musanada.org.models import DESK_ROLES, Category, Membership, OrgUnit, UnitKind
+from musanada.tickets.workflow import EventKind
 
 
 @dataclass(frozen=True)
@@ -76,3 +77,14 @@ def escalation_desk(desk: OrgUnit, category: Category) -> Landing:
             _("A ticket at the central level cannot be referred any further."), code="top_level"
         )
     return first_staffed(above, category)
+
+
+def referring_desk(ticket) -> OrgUnit | None:
+    """The desk that referred the ticket into the level it is at now (the last referral into that level);
+    None for a ticket filed at this level."""
+    level = ticket.desk.level
+    referrals = ticket.events.filter(kind=EventKind.ESCALATED).order_by("-created_at", "-id")
+    for event in referrals:
+        if event.data.get("to", {}).get("level") == level:
+            return OrgUnit.objects.filter(code=event.data["from"]["code"]).first()
+    return None

@@ -408,20 +408,11 @@ def ticket_escalate(
     return ticket
 
 
-def _referring_desk(ticket: Ticket) -> OrgUnit | None:
-    """The desk that referred the ticket to the level it is at now (the last referral into that level)."""
-    level = ticket.desk.level
-    for event in ticket.events.filter(kind=EventKind.ESCALATED).order_by("-created_at", "-id"):
-        if event.data.get("to", {}).get("level") == level:
-            return OrgUnit.objects.filter(code=event.data["from"]["code"]).first()
-    return None
-
-
 def ticket_return(actor, ticket: Ticket, *, instructions: str, version: int | None = None) -> Ticket:
     """Send the ticket back to the desk that referred it, with instructions to finish the job there."""
     instructions = _text(instructions, "instructions", _("Give the lower desk instructions."))
     with _acting(actor, ticket, Action.RETURN, version) as change:
-        target = _referring_desk(change.ticket)
+        target = routing.referring_desk(change.ticket)
         if target is None:
             raise IllegalTransition(
                 _("This ticket was filed at this level: there is no desk to return it to."),
