@@ -1,0 +1,56 @@
+"""What concerns a user in the product: one row per (user, event), read or not.
+
+Rows are written by `services.notify` in the transaction that appends the events, so that a refused action
+leaves none and an accepted one never misses its notifications.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationKind(models.TextChoices):
+    """Why the user is told: the same kinds serve the bell and, later, the e-mails."""
+
+    NEW_TICKET = "new_ticket", _("A request arrived at your desk")
+    REPLY = "reply", _("New reply")
+    INFO_REQUESTED = "info_requested", _("Information asked of you")
+    INFO_PROVIDED = "info_provided", _("Information provided")
+    RESOLVED = "resolved", _("Your request is resolved")
+    REOPENED = "reopened", _("A request was reopened")
+    ASSIGNED = "assigned", _("A request was assigned to you")
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="+"
+    )
+    event = models.ForeignKey(
+        "tickets.Event", verbose_name=_("event"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=NotificationKind.choices)
+    created_at = models.DateTimeField(_("created"))
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            # The bell's unread count and the list, newest first (keyset on created_at, id).
+            models.Index(fields=["user", "read_at", "-created_at"], name="notification_user_unread"),
+            models.Index(fields=["user", "-created_at", "-id"], name="notification_user_recent"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["user", "event"], name="notification_once_per_event")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.ticket_id}"
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None

@@ -1,0 +1,86 @@
+"""Who is concerned by an event, whatever the channel that tells them (the bell now, e-mail later).
+
+A plain function of the event, its ticket and the desk memberships: it writes nothing and sends nothing.
+"""
+
+from musanada.notifications.models import NotificationKind
+from musanada.org.models import DESK_ROLES, Membership
+from musanada.tickets.workflow import EventKind, Party
+
+# Events that put the ticket on a desk, and where each one says which desk.
+_LANDINGS = {
+    EventKind.FILED: lambda data: data.get("desk"),
+    EventKind.ROUTED_UP: lambda data: data.get("desk"),
+    EventKind.ESCALATED: lambda data: (data.get("to") or {}).get("code"),
+    EventKind.RETURNED: lambda data: (data.get("to") or {}).get("code"),
+    EventKind.TRANSFERRED: lambda data: (data.get("to") or {}).get("code"),
+}
+
+_TO_REQUESTER = {
+    EventKind.INFO_REQUESTED: NotificationKind.INFO_REQUESTED,
+    EventKind.RESOLVED: NotificationKind.RESOLVED,
+}
+
+_TO_HANDLER = {
+    EventKind.INFO_PROVIDED: NotificationKind.INFO_PROVIDED,
+    EventKind.REOPENED: NotificationKind.REOPENED,
+}
+
+
+def _desk_people(**unit):
+    """The active agents and supervisors of one desk, each once."""
+    memberships = (
+        Membership.objects.filter(role__in=DESK_ROLES, is_active=True, user__is_active=True, **unit)
+        .select_related("user")
+        .order_by("user_id")
+    )
+    return list({m.user_id: m.user for m in memberships}.values())
+
+
+def _requester(ticket) -> list:
+    return [ticket.requester] if ticket.requester.is_active else []
+
+
+def _handlers(ticket) -> list:
+    """Whoever works the ticket: its assignee, or every agent of the desk holding it when nobody has it."""
+    if ticket.assignee_id is not None and ticket.assignee.is_active:
+        return [ticket.assignee]
+    return _desk_people(unit_id=ticket.desk_id)
+
+
+def _from_requester(event) -> bool:
+    party = (event.data or {}).get("party")
+    if party:
+        return party == Party.REQUESTER
+    return not event.by_system and event.actor_id == event.ticket.requester_id
+
+
+def recipients_for(event) -> list[tuple]:
+    """(user, NotificationKind) for each person the event concerns, in a stable order.
+
+    Never the actor, and never the requester for an internal event.
+    """
+    ticket = event.ticket
+    kind = event.kind
+    data = event.data or {}
+    if kind in _LANDINGS:
+        code = _LANDINGS[kind](data)
+        users = _desk_people(unit__code=code) if code else []
+        notification = NotificationKind.NEW_TICKET
+    elif kind == EventKind.REPLY:
+        users = _handlers(ticket) if _from_requester(event) else _requester(ticket)
+        notification = NotificationKind.REPLY
+    elif kind in _TO_REQUESTER:
+        users, notification = _requester(ticket), _TO_REQUESTER[kind]
+    elif kind in _TO_HANDLER:
+        users, notification = _handlers(ticket), _TO_HANDLER[kind]
+    elif kind == EventKind.ASSIGNED and ticket.assignee_id is not None:
+        users, notification = [ticket.assignee], NotificationKind.ASSIGNED
+    else:
+        return []
+    excluded = set()
+    if not event.by_system and event.actor_id is not None:
+        excluded.add(event.actor_id)
+    if not event.public:
+        excluded.add(ticket.requester_id)
+    return [(user, notification) for user in users if user.pk not in excluded]
