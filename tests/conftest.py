@@ -14,6 +14,14 @@ def pytest_configure(config):
 
     # Hashing strength is not under test; a fast hasher keeps persona creation cheap.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Production serves hashed, compressed files made by `collectstatic`; the tests run without that step and
+    # serve the source files through the finders (test_pages.py checks the production setup on its own).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.STATIC_ROOT = None
 
 
 def _load_reference_data():

@@ -1,6 +1,7 @@
 """Musanada's one settings module: everything that differs between machines comes from the environment."""
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -42,14 +43,20 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "musanada.core",
     "musanada.org",
     "musanada.tickets",
+    "musanada.jobs",
+    "musanada.notifications",
     "musanada.web",
+    "musanada.mail",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files with far-future cache headers and gzip, before anything that needs a session or a user.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -59,6 +66,8 @@ MIDDLEWARE = [
     "musanada.web.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out sign-in into the sign-in page with its message.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "musanada.config.urls"
@@ -75,6 +84,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "musanada.notifications.context_processors.notifications_bell",
             ],
         },
     },
@@ -106,9 +116,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The lockout check comes first so that a locked account is refused even with the right password.
+AUTHENTICATION_BACKENDS = [
+    "musanada.web.auth.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Lockout after repeated failed sign-ins (django-axes). A username is locked whatever the address it is tried
+# from; the username+address pair, which that already covers, is listed because axes' check (axes.W006) wants
+# an address among the parameters. No lock per address alone: it would shut out a whole school behind one
+# shared connection.
+AXES_FAILURE_LIMIT = env_int("MUSANADA_LOGIN_FAILURES", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("MUSANADA_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The lock lasts the announced time from the last counted failure; attempts during it do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "musanada.web.auth.lockout_response"
 
 LANGUAGE_CODE = "ar"
 LANGUAGES = [("ar", _("Arabic")), ("fr", _("French")), ("en", _("English"))]
@@ -127,7 +154,13 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or DATA_DIR / "media")
 MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": env_str("STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Outside DEBUG: content-hashed names (cached for a year by browsers) and pre-compressed copies, made by
+    # `collectstatic` at deployment (docs/operations.md). DEBUG serves the source files as they change.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -163,8 +196,25 @@ MUSANADA = {
         ["pdf", "png", "jpg", "gif", "webp", "txt", "csv", "docx", "xlsx", "pptx", "odt", "ods"],
     ),
     "PAGE_SIZE": env_int("MUSANADA_PAGE_SIZE", 50),
+    # The address people reach Musanada at, for mails written outside a request (the e-mail intake's answers).
+    "PUBLIC_URL": env_str("MUSANADA_PUBLIC_URL", "http://localhost:8000").rstrip("/"),
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = MUSANADA["ATTACHMENT_MAX_BYTES"] + 1024 * 1024
+
+# Background jobs (docs/operations.md, "Background jobs"): "inline" runs them in a thread of the serving
+# process, "celery" on Celery workers with Redis as broker and beat as scheduler.
+MUSANADA_JOBS_BACKEND = env_str("MUSANADA_JOBS_BACKEND", "inline")
+if MUSANADA_JOBS_BACKEND not in ("inline", "celery"):
+    raise ImproperlyConfigured(
+        f"MUSANADA_JOBS_BACKEND must be inline or celery, not {MUSANADA_JOBS_BACKEND!r}."
+    )
+MUSANADA_JOBS_MAX_ATTEMPTS = env_int("MUSANADA_JOBS_MAX_ATTEMPTS", 8)
+# How often the embedded worker (and beat's sweep) looks for retries, delayed and periodic jobs.
+MUSANADA_JOBS_POLL_SECONDS = env_int("MUSANADA_JOBS_POLL_SECONDS", 5)
+# A running job whose worker is silent this long is taken over by another worker.
+MUSANADA_JOBS_LEASE_SECONDS = env_int("MUSANADA_JOBS_LEASE_SECONDS", 15 * 60)
+MUSANADA_JOBS_KEEP_DAYS = env_int("MUSANADA_JOBS_KEEP_DAYS", 30)
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 
 LOGGING = {
     "version": 1,

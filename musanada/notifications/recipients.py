@@ -3,6 +3,8 @@
 A plain function of the event, its ticket and the desk memberships: it writes nothing and sends nothing.
 """
 
+from django.contrib.auth import get_user_model
+
 from musanada.notifications.models import NotificationKind
 from musanada.org.models import DESK_ROLES, Membership
 from musanada.tickets.workflow import EventKind, Party
@@ -30,7 +32,9 @@ _TO_HANDLER = {
 def _desk_people(**unit):
     """The active agents and supervisors of one desk, each once."""
     memberships = (
-        Membership.objects.filter(role__in=DESK_ROLES, is_active=True, user__is_active=True, **unit)
+        Membership.objects.filter(
+            role__in=DESK_ROLES, is_active=True, user__is_active=True, unit__is_active=True, **unit
+        )
         .select_related("user")
         .order_by("user_id")
     )
@@ -46,6 +50,14 @@ def _handlers(ticket) -> list:
     if ticket.assignee_id is not None and ticket.assignee.is_active:
         return [ticket.assignee]
     return _desk_people(unit_id=ticket.desk_id)
+
+
+def _assignee(event) -> list:
+    # The event names whom it assigned: the ticket may have changed hands since, when another channel asks.
+    username = (event.data or {}).get("assignee")
+    if not username or (event.actor is not None and event.actor.username == username):
+        return []
+    return list(get_user_model().objects.filter(username=username, is_active=True))
 
 
 def _from_requester(event) -> bool:
@@ -74,8 +86,8 @@ def recipients_for(event) -> list[tuple]:
         users, notification = _requester(ticket), _TO_REQUESTER[kind]
     elif kind in _TO_HANDLER:
         users, notification = _handlers(ticket), _TO_HANDLER[kind]
-    elif kind == EventKind.ASSIGNED and ticket.assignee_id is not None:
-        users, notification = [ticket.assignee], NotificationKind.ASSIGNED
+    elif kind == EventKind.ASSIGNED:
+        users, notification = _assignee(event), NotificationKind.ASSIGNED
     else:
         return []
     excluded = set()
@@ -84,3 +96,21 @@ def recipients_for(event) -> list[tuple]:
     if not event.public:
         excluded.add(ticket.requester_id)
     return [(user, notification) for user in users if user.pk not in excluded]
+
+
+def recipients_for_batch(events) -> list[tuple]:
+    """(user, NotificationKind, event) for the events one action appended, each person told once per ticket.
+
+    The first event that concerns a person wins (an escalation rather than the routing up that follows it),
+    and whoever acted is told nothing of what their action caused, the system's follow-ups included.
+    """
+    actors = {event.actor_id for event in events if not event.by_system and event.actor_id is not None}
+    seen, result = set(), []
+    for event in events:
+        for user, kind in recipients_for(event):
+            key = (user.pk, event.ticket_id)
+            if user.pk in actors or key in seen:
+                continue
+            seen.add(key)
+            result.append((user, kind, event))
+    return result

@@ -51,6 +51,9 @@ class Ticket(models.Model):
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     # Optimistic locking: every change bumps it; a change based on an older version is refused.
     version = models.PositiveIntegerField(_("version"), default=1)
+    # Subject, description and reference folded by `core.text.normalize`: keyword search matches this column,
+    # so Arabic and French spelling variants find each other. Kept by the services that change those texts.
+    search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("ticket")

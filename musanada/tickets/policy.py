@@ -138,6 +138,9 @@ def available_actions(user, ticket) -> list[str]:
     # "Return" needs a desk that referred the ticket here: one filed at this level has none.
     if workflow.Action.RETURN in actions and routing.referring_desk(ticket) is None:
         actions.remove(workflow.Action.RETURN)
+    # A ticket is rated once (ticket_rate refuses a second rating): offering the form again only leads there.
+    if workflow.Action.RATE in actions and ticket.rating is not None:
+        actions.remove(workflow.Action.RATE)
     return actions
 
 

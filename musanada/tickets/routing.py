@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from musanada.core.errors import InvalidInput
-from musanada.org.models import DESK_ROLES, Category, Membership, OrgUnit, UnitKind
+from musanada.org.models import DESK_ROLES, Category, Membership, OrgUnit, Role, UnitKind
 from musanada.tickets.workflow import EventKind
 
 
@@ -77,6 +77,37 @@ def escalation_desk(desk: OrgUnit, category: Category) -> Landing:
             _("A ticket at the central level cannot be referred any further."), code="top_level"
         )
     return first_staffed(above, category)
+
+
+def _not_under_desk() -> InvalidInput:
+    return InvalidInput(
+        _("The official e-mail address of a desk takes requests from the people of its own units only."),
+        code="not_under_desk",
+        field="unit",
+    )
+
+
+def mailbox_origin(user, desk: OrgUnit) -> OrgUnit:
+    """The unit a mail sent to `desk`'s official address is filed for: the sender's own unit under that desk.
+
+    When the sender belongs to several units there, the most specific one (not an observer's) is taken.
+    """
+    memberships = Membership.objects.filter(
+        user=user, is_active=True, unit__is_active=True, unit__path__startswith=desk.path
+    ).select_related("unit")
+    ranked = sorted(memberships, key=lambda m: (m.role == Role.OBSERVER, -m.unit.depth, m.unit.path))
+    if not ranked:
+        raise _not_under_desk()
+    return ranked[0].unit
+
+
+def mailbox_landing(user, unit: OrgUnit, desk: OrgUnit, category: Category) -> Landing:
+    """Where a request sent to `desk`'s official address lands: that desk, whoever files (the memo has the
+    regional centres receive requests by e-mail), or the first staffed desk above it."""
+    belongs = Membership.objects.filter(user=user, unit=unit, is_active=True).exists()
+    if not belongs or not unit.is_within(desk):
+        raise _not_under_desk()
+    return first_staffed(desk, category)
 
 
 def referring_desk(ticket) -> OrgUnit | None:

@@ -1,17 +1,27 @@
-"""Reading tickets: always through the policy, with a fixed number of queries per page."""
+"""Reading tickets: always through the policy, with a fixed number of queries per page.
+
+The lists' tabs, filters, keyword search, sorts and the unit tree live here as plain functions, so that the
+web inbox and the API filter, sort and page the same way.
+"""
 
 import base64
 import json
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db import models
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from musanada.core.errors import InvalidInput, NotFound
+from musanada.core.text import normalize, search_terms
+from musanada.org.models import Category, OrgUnit, UnitKind
 from musanada.tickets import policy
 from musanada.tickets.models import Ticket
+from musanada.tickets.workflow import OPEN_STATUSES, Priority, Status
 
 LIST_RELATED = ("desk", "origin_unit", "category", "category__parent", "requester", "assignee")
 
@@ -24,24 +34,92 @@ def ticket_get_for(user, reference: str) -> Ticket:
     return ticket
 
 
+# Sorting and keyset pagination -----------------------------------------------------------------------
+
+
+class Sort(models.TextChoices):
+    ACTIVITY = "activity", _("Last activity")
+    FILED = "filed", _("Date filed")
+    PRIORITY = "priority", _("Priority")
+
+
+PRIORITY_RANK = {Priority.URGENT: 4, Priority.HIGH: 3, Priority.NORMAL: 2, Priority.LOW: 1}
+
+# The keyset of each sort, every key descending; the id breaks the ties of a burst filed in one instant.
+_SORT_KEYS = {
+    Sort.ACTIVITY: ("updated_at",),
+    Sort.FILED: ("filed_at",),
+    Sort.PRIORITY: ("priority_rank", "updated_at"),
+}
+
+
+def _priority_rank() -> Case:
+    return Case(
+        *(When(priority=priority, then=Value(rank)) for priority, rank in PRIORITY_RANK.items()),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
 @dataclass
 class Page:
     items: list
     next_cursor: str | None
 
 
-def _encode_cursor(ticket: Ticket) -> str:
-    raw = json.dumps([ticket.updated_at.isoformat(), ticket.pk]).encode()
+def _invalid_cursor() -> InvalidInput:
+    return InvalidInput(_("This page link is not valid."), code="invalid_cursor", field="cursor")
+
+
+def _encode_cursor(ticket: Ticket, sort: str) -> str:
+    values = []
+    for key in _SORT_KEYS[sort]:
+        value = getattr(ticket, key)
+        values.append(value.isoformat() if isinstance(value, datetime) else value)
+    raw = json.dumps([sort, *values, ticket.pk]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str):
+def _decode_cursor(cursor: str, sort: str) -> tuple:
+    """The sort key values and id a cursor carries; a cursor of another sort or a tampered one is refused."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        stamp, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return datetime.fromisoformat(stamp), int(pk)
+        raw = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, TypeError):
-        raise InvalidInput(_("This page link is not valid."), code="invalid_cursor", field="cursor") from None
+        raise _invalid_cursor() from None
+    keys = _SORT_KEYS[sort]
+    if not isinstance(raw, list) or len(raw) != len(keys) + 2 or raw[0] != sort:
+        raise _invalid_cursor()
+    values = []
+    for key, value in zip(keys, raw[1:-1], strict=True):
+        if key == "priority_rank":
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise _invalid_cursor()
+            values.append(value)
+            continue
+        try:
+            stamp = datetime.fromisoformat(value)
+        except (ValueError, TypeError):
+            raise _invalid_cursor() from None
+        if stamp.tzinfo is None:
+            raise _invalid_cursor()
+        values.append(stamp)
+    pk = raw[-1]
+    if not isinstance(pk, int) or isinstance(pk, bool):
+        raise _invalid_cursor()
+    return (*values, pk)
+
+
+def _after(keys: tuple, values: tuple) -> Q:
+    """Rows strictly after the cursor in the descending order (keys..., id)."""
+    names = (*keys, "pk")
+    condition = Q()
+    for i, name in enumerate(names):
+        step = Q(**{f"{name}__lt": values[i]})
+        for earlier in range(i):
+            step &= Q(**{names[earlier]: values[earlier]})
+        condition |= step
+    return condition
 
 
 def ticket_list(
@@ -50,18 +128,246 @@ def ticket_list(
     filters: Q | None = None,
     cursor: str | None = None,
     limit: int | None = None,
+    sort: str = Sort.ACTIVITY,
 ) -> Page:
-    """A page of the tickets the user may list, most recently active first (keyset pagination).
+    """A page of the tickets the user may list, in `sort` order, most recent first (keyset pagination).
 
     Two queries whatever the page size: the user's reach, then the page with its related rows.
     """
     limit = min(limit or settings.MUSANADA["PAGE_SIZE"], 200)
+    sort = sort if sort in _SORT_KEYS else Sort.ACTIVITY
+    keys = _SORT_KEYS[sort]
     queryset: QuerySet = policy.visible_tickets(user)
+    if sort == Sort.PRIORITY:
+        queryset = queryset.annotate(priority_rank=_priority_rank())
     if filters is not None:
         queryset = queryset.filter(filters)
     if cursor:
-        stamp, pk = _decode_cursor(cursor)
-        queryset = queryset.filter(Q(updated_at__lt=stamp) | Q(updated_at=stamp, pk__lt=pk))
-    rows = list(queryset.select_related(*LIST_RELATED).order_by("-updated_at", "-id")[: limit + 1])
-    next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+        queryset = queryset.filter(_after(keys, _decode_cursor(cursor, sort)))
+    order = [f"-{key}" for key in keys] + ["-id"]
+    rows = list(queryset.select_related(*LIST_RELATED).order_by(*order)[: limit + 1])
+    next_cursor = _encode_cursor(rows[limit - 1], sort) if len(rows) > limit else None
     return Page(rows[:limit], next_cursor)
+
+
+def ticket_count(user, filters: Q | None = None) -> int:
+    """How many tickets the user may list that match `filters`: one COUNT query."""
+    queryset = policy.visible_tickets(user)
+    if filters is not None:
+        queryset = queryset.filter(filters)
+    return queryset.count()
+
+
+# Filters ---------------------------------------------------------------------------------------------
+
+AGE_DAYS = (1, 3, 7, 30)
+
+
+def search_filter(query: str) -> Q | None:
+    """Keyword search: the exact reference, or every word of the query in the subject or description.
+
+    Both sides go through `core.text.normalize`, so the stored `search_text` is already folded; a plain
+    `contains` (LIKE, which PostgreSQL's trigram index serves) is then exact, where `icontains` would wrap
+    the column in UPPER() and bypass the index.
+    """
+    terms = search_terms(query)
+    if not terms:
+        return None
+    words = Q()
+    for term in terms:
+        words &= Q(search_text__contains=term)
+    return Q(reference=normalize(query).upper()) | words
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    """What a list is narrowed to, and its order. Empty fields filter nothing."""
+
+    # An information system includes its topics.
+    category: Category | None = None
+    priority: str = ""
+    status: str = ""
+    # The origin unit and everything under it; check it is within reach with `unit_scope` first.
+    unit: OrgUnit | None = None
+    older_than_days: int | None = None
+    query: str = ""
+    sort: str = Sort.ACTIVITY
+
+    def q(self, now: datetime | None = None) -> Q:
+        condition = Q()
+        if self.category is not None:
+            condition &= Q(category=self.category) | Q(category__parent=self.category)
+        if self.priority:
+            condition &= Q(priority=self.priority)
+        if self.status:
+            condition &= Q(status=self.status)
+        if self.unit is not None:
+            condition &= Q(origin_unit__path__startswith=self.unit.path)
+        if self.older_than_days:
+            moment = (now or timezone.now()) - timedelta(days=self.older_than_days)
+            condition &= Q(filed_at__lte=moment)
+        searched = search_filter(self.query)
+        if searched is not None:
+            condition &= searched
+        return condition
+
+
+# Tabs ------------------------------------------------------------------------------------------------
+
+
+class Tab(models.TextChoices):
+    REQUESTS = "mine", _("My requests")
+    NEW = "new", pgettext_lazy("inbox tab", "New")
+    ASSIGNED = "assigned", _("Assigned to me")
+    WAITING = "waiting", _("Waiting for the requester")
+    DESK = "desk", _("All open at my desk")
+    SUBTREE = "subtree", _("Open in my units")
+    ALL = "all", _("All I can see")
+
+
+def tabs_for(user) -> list[str]:
+    """The tabs a user's roles give, in display order: requesters, desk agents, supervisors and observers."""
+    reach = policy.reach(user)
+    tabs = [Tab.REQUESTS]
+    if reach.desk_ids:
+        tabs += [Tab.NEW, Tab.ASSIGNED, Tab.WAITING, Tab.DESK]
+    if reach.subtree_paths:
+        tabs.append(Tab.SUBTREE)
+    tabs.append(Tab.ALL)
+    return tabs
+
+
+def default_tab(user) -> str:
+    """Desk agents start on their desk's open tickets, supervisors and observers on their units."""
+    reach = policy.reach(user)
+    if reach.desk_ids:
+        return Tab.DESK
+    return Tab.SUBTREE if reach.subtree_paths else Tab.REQUESTS
+
+
+def tab_filter(user, tab: str) -> Q | None:
+    """The condition of a tab, on top of the policy's visible tickets (None: everything visible)."""
+    reach = policy.reach(user)
+    desk = Q(desk_id__in=reach.desk_ids)
+    if tab == Tab.REQUESTS:
+        return Q(requester=user)
+    if tab == Tab.NEW:
+        return desk & Q(status=Status.NEW)
+    if tab == Tab.ASSIGNED:
+        return Q(assignee=user, status__in=OPEN_STATUSES)
+    if tab == Tab.WAITING:
+        return desk & Q(status=Status.WAITING)
+    if tab == Tab.DESK:
+        return desk & Q(status__in=OPEN_STATUSES)
+    if tab == Tab.SUBTREE:
+        within = Q(pk__in=[])
+        for path in reach.subtree_paths:
+            within |= Q(origin_unit__path__startswith=path)
+        return within & Q(status__in=OPEN_STATUSES)
+    return None
+
+
+def tab_counts(user, tabs, filters: Q | None = None) -> dict:
+    """How many tickets each tab lists with `filters` applied: one COUNT query per tab."""
+    counts = {}
+    for tab in tabs:
+        condition = tab_filter(user, tab)
+        if filters is not None:
+            condition = filters if condition is None else condition & filters
+        counts[tab] = ticket_count(user, condition)
+    return counts
+
+
+# The unit tree ---------------------------------------------------------------------------------------
+
+UNIT_OUT_OF_REACH = _("No unit with the code “%(code)s” is within your reach.")
+
+
+@dataclass
+class UnitScope:
+    """Where a user may narrow lists by origin unit, and the tree they drill down (supervisors, observers).
+
+    `unit` is the chosen unit; `trail` runs from the user's root down to it; `children` are the units one
+    level below it (or the user's roots when none is chosen), each with its count of open tickets.
+    """
+
+    unit: OrgUnit | None = None
+    roots: list = field(default_factory=list)
+    trail: list = field(default_factory=list)
+    children: list = field(default_factory=list)
+    may_filter: bool = False
+
+    @property
+    def has_tree(self) -> bool:
+        return bool(self.roots)
+
+
+def _out_of_reach(code: str) -> InvalidInput:
+    return InvalidInput(UNIT_OUT_OF_REACH, code="unit_out_of_reach", field="unit", params={"code": code})
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    segments = path.strip("/").split("/")
+    return ["/" + "/".join(segments[: i + 1]) + "/" for i in range(len(segments))]
+
+
+def _within(path: str, roots) -> bool:
+    return any(path.startswith(root) for root in roots)
+
+
+def unit_scope(user, code: str = "", filters: Q | None = None) -> UnitScope:
+    """The unit `code` if the user may narrow their lists to it, with their drill-down tree.
+
+    The tree's counts are the open tickets of the "subtree" tab under each unit, with `filters` applied.
+
+    A unit is within reach when it lies in a subtree the user supervises or observes, or under a desk they
+    work (a central service receives from everywhere, so the whole tree). Anything else, existing or not,
+    raises InvalidInput with the same message: a forged link learns nothing. At most three queries.
+    """
+    reach = policy.reach(user)
+    code = (code or "").strip()
+    if not (reach.desk_ids or reach.subtree_paths):
+        if code:
+            raise _out_of_reach(code)
+        return UnitScope()
+    if not code and not reach.subtree_paths:
+        # A desk agent with no unit chosen: nothing to check, no tree to draw.
+        return UnitScope(may_filter=True)
+    wanted = Q(pk__in=reach.desk_ids) | Q(path__in=reach.subtree_paths)
+    if code:
+        wanted |= Q(code=code)
+    units = list(OrgUnit.objects.filter(wanted))
+    allowed = list(reach.subtree_paths)
+    for unit in units:
+        if unit.pk in reach.desk_ids:
+            allowed.append(_ancestor_paths(unit.path)[0] if unit.kind == UnitKind.SERVICE else unit.path)
+    chosen = next((unit for unit in units if unit.code == code), None) if code else None
+    if code and (chosen is None or not _within(chosen.path, allowed)):
+        raise _out_of_reach(code)
+    scope = UnitScope(unit=chosen, may_filter=True)
+    scope.roots = sorted((unit for unit in units if unit.path in reach.subtree_paths), key=lambda u: u.path)
+    if not scope.roots:
+        return scope
+    if chosen is None or not _within(chosen.path, reach.subtree_paths):
+        children = scope.roots
+    else:
+        trail_paths = [path for path in _ancestor_paths(chosen.path) if _within(path, reach.subtree_paths)]
+        around = OrgUnit.objects.filter(Q(parent=chosen, is_active=True) | Q(path__in=trail_paths))
+        around = list(around.order_by("path"))
+        scope.trail = [unit for unit in around if unit.path in trail_paths]
+        children = [unit for unit in around if unit.parent_id == chosen.pk]
+    scope.children = list(zip(children, _open_counts(user, children, filters), strict=True))
+    return scope
+
+
+def _open_counts(user, units, filters: Q | None) -> list[int]:
+    """The open tickets the user may list that originate under each unit: one query for all of them."""
+    if not units:
+        return []
+    queryset = policy.visible_tickets(user).filter(status__in=OPEN_STATUSES)
+    if filters is not None:
+        queryset = queryset.filter(filters)
+    counts = queryset.aggregate(
+        **{f"u{unit.pk}": Count("pk", filter=Q(origin_unit__path__startswith=unit.path)) for unit in units}
+    )
+    return [counts[f"u{unit.pk}"] or 0 for unit in units]

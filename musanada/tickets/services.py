@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 
 from musanada.core.actors import SYSTEM, is_system
 from musanada.core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from musanada.core.text import search_document
+from musanada.notifications.services import notify
 from musanada.org.models import DESK_ROLES, Category, Membership, OrgUnit, UnitKind
 from musanada.tickets import policy, routing
 from musanada.tickets.attachments import check_files
@@ -105,6 +107,7 @@ class _Change:
         for event, files in self.events:
             event.save()
             self.stored_files += _store_attachments(self.ticket, event, files)
+        notify([event for event, _files in self.events])
 
 
 def _conflict() -> Conflict:
@@ -209,8 +212,13 @@ def ticket_file(
     priority: str = Priority.NORMAL,
     channel: str = Channel.WEB,
     files=(),
+    mailbox_desk: OrgUnit | None = None,
 ) -> Ticket:
-    """File a request for `unit` (a unit the requester belongs to); it lands on the desk the memo names."""
+    """File a request for `unit` (a unit the requester belongs to); it lands on the desk the memo names.
+
+    `mailbox_desk` is for the e-mail channel only: a mail sent to a desk's official address lands on that
+    desk (routing.mailbox_landing) instead of the one the web form would choose.
+    """
     if is_system(requester) or not getattr(requester, "is_active", False):
         raise InvalidInput(_("Only an active user can file a request."), code="inactive_user")
     subject = _text(subject, "subject", _("Give the request a subject."), max_length=SUBJECT_MAX)
@@ -222,14 +230,20 @@ def ticket_file(
     if not isinstance(unit, OrgUnit) or not unit.is_active:
         raise InvalidInput(_("Choose the unit you file for."), code="invalid_unit", field="unit")
     checked = check_files(files)
-    landing = routing.filing_desk(requester, unit, category)
+    if mailbox_desk is None:
+        landing = routing.filing_desk(requester, unit, category)
+    elif channel != Channel.EMAIL:
+        raise InvalidInput(_("Unknown channel."), code="invalid_channel", field="channel")
+    else:
+        landing = routing.mailbox_landing(requester, unit, mailbox_desk, category)
 
     stored = []
     try:
         with transaction.atomic():
             now = timezone.now()
+            reference = _next_reference(now)
             ticket = Ticket.objects.create(
-                reference=_next_reference(now),
+                reference=reference,
                 requester=requester,
                 origin_unit=unit,
                 desk=landing.desk,
@@ -241,6 +255,7 @@ def ticket_file(
                 channel=channel,
                 filed_at=now,
                 updated_at=now,
+                search_text=search_document(subject, description, reference),
             )
             _hold(ticket, landing.desk, now)
             filed = _new_event(
@@ -260,8 +275,12 @@ def ticket_file(
             )
             filed.save()
             stored += _store_attachments(ticket, filed, checked)
+            appended = [filed]
             if landing.skipped:
-                _routed_up(ticket, landing, now).save()
+                routed = _routed_up(ticket, landing, now)
+                routed.save()
+                appended.append(routed)
+            notify(appended)
     except BaseException:
         _delete_stored(stored)
         raise
@@ -395,7 +414,10 @@ def ticket_escalate(
             change.set(priority=new_priority)
         if new_subject is not None and new_subject != current.subject:
             changes["subject"] = [current.subject, new_subject]
-            change.set(subject=new_subject)
+            change.set(
+                subject=new_subject,
+                search_text=search_document(new_subject, current.description, current.reference),
+            )
         landing = routing.escalation_desk(current.desk, new_category or current.category)
         change.event(EventKind.REQUALIFIED, body=note, public=False, data={"changes": changes})
         change.event(

@@ -5,13 +5,16 @@ shows beside the field it is about.
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from musanada.org.models import DESK_ROLES, Category, OrgUnit, UnitKind
-from musanada.tickets import routing
-from musanada.tickets.workflow import Action, Priority
+from musanada.tickets import policy, routing, selectors
+from musanada.tickets.attachments import EXTENSION_ALIASES
+from musanada.tickets.workflow import Action, Priority, Status
 
 
 class MultipleFileInput(forms.FileInput):
@@ -32,6 +35,61 @@ class MultipleFileField(forms.FileField):
             raise forms.ValidationError(self.error_messages["required"], code="required")
         clean_one = super().clean
         return [clean_one(item, initial) for item in items]
+
+    def state_rules(self) -> None:
+        """Write the upload rules into the help text (read without JavaScript) and into data- attributes (for
+        the drop zone's checks before upload), in the language of the current request. The server still
+        checks every file (musanada.tickets.attachments)."""
+        limits = settings.MUSANADA
+        types = sorted(set(limits["ATTACHMENT_TYPES"]))
+        extensions = types + sorted(alias for alias, ext in EXTENSION_ALIASES.items() if ext in types)
+        size = filesizeformat(limits["ATTACHMENT_MAX_BYTES"])
+        listed = pgettext("list separator", ", ").join(types)
+        rules = _("Up to %(count)s files, each at most %(size)s. Accepted types: %(types)s.") % {
+            "count": limits["ATTACHMENT_MAX_FILES"],
+            "size": size,
+            "types": listed,
+        }
+        self.help_text = f"{self.help_text} {rules}" if self.help_text else rules
+        # The server's own messages, with the file name left for the script to fill in.
+        name = {"name": "%(name)s", "limit": size, "types": ", ".join(types)}
+        self.widget.attrs.update(
+            {
+                "accept": ",".join(f".{ext}" for ext in extensions),
+                "data-max-bytes": limits["ATTACHMENT_MAX_BYTES"],
+                "data-max-files": limits["ATTACHMENT_MAX_FILES"],
+                "data-types": ",".join(extensions),
+                "data-msg-type": _("The file “%(name)s” is not of an accepted type (%(types)s).") % name,
+                "data-msg-size": _("The file “%(name)s” is larger than the %(limit)s allowed.") % name,
+                "data-msg-empty": _("The file “%(name)s” is empty.") % name,
+                "data-msg-count": _("At most %(limit)s files can be attached at once.")
+                % {"limit": limits["ATTACHMENT_MAX_FILES"]},
+                "data-msg-remove": _("Remove %(name)s") % {"name": "%(name)s"},
+            }
+        )
+
+
+class FileRulesMixin:
+    """Forms with attachments: state the rules, and say that files must be chosen again after an error."""
+
+    def state_file_rules(self) -> None:
+        for field in self.fields.values():
+            if isinstance(field, MultipleFileField):
+                field.state_rules()
+
+    def warn_files_not_kept(self) -> None:
+        """Browsers never send a chosen file back with a page: say so beside each file field that had some."""
+        if not self.is_bound or not self.errors:
+            return
+        for name, field in self.fields.items():
+            if isinstance(field, MultipleFileField) and self.files.getlist(self.add_prefix(name)):
+                self.add_error(
+                    name,
+                    _(
+                        "The page came back because of an error: your browser does not keep chosen files, "
+                        "so choose them again."
+                    ),
+                )
 
 
 def category_choices() -> list:
@@ -60,9 +118,11 @@ class UnitField(forms.ModelChoiceField):
         return f"{unit.name} ({unit.code})"
 
 
-class NewTicketForm(forms.Form):
+class NewTicketForm(FileRulesMixin, forms.Form):
     unit = UnitField(queryset=OrgUnit.objects.none(), label=_("Unit you file for"))
-    category = CategoryField()
+    category = CategoryField(
+        help_text=_("The information system, then the topic; choose “(general)” when no topic fits.")
+    )
     subject = forms.CharField(label=_("Subject"), max_length=200)
     description = forms.CharField(
         label=_("Description"),
@@ -81,6 +141,7 @@ class NewTicketForm(forms.Form):
         ).distinct()
         self.fields["unit"].queryset = units
         self.fields["category"].choices = category_choices()
+        self.state_file_rules()
         only = list(units[:2])
         if len(only) == 1:
             self.fields["unit"].initial = only[0]
@@ -95,7 +156,7 @@ class NewTicketForm(forms.Form):
 # Actions on a ticket ----------------------------------------------------------------------------------
 
 
-class ActionForm(forms.Form):
+class ActionForm(FileRulesMixin, forms.Form):
     """One action on one ticket. It carries the version the user saw, for optimistic locking."""
 
     action: str = ""
@@ -111,6 +172,7 @@ class ActionForm(forms.Form):
         kwargs.setdefault("auto_id", f"{self.action}-%s")
         kwargs["initial"] = {"version": ticket.version, **kwargs.get("initial", {})}
         super().__init__(*args, **kwargs)
+        self.state_file_rules()
 
     @property
     def label(self):
@@ -155,6 +217,8 @@ class RequestInfoForm(ActionForm):
 
 class ProvideInfoForm(ActionForm):
     action = Action.PROVIDE_INFO
+    # The desk is waiting for this answer: it is what the requester came to the page for.
+    open = True
     body = _text(_("Your answer"))
     attachments = MultipleFileField(label=_("Attachments"))
 
@@ -206,6 +270,18 @@ class EscalateForm(ActionForm):
     def destination_depends_on_category(self) -> bool:
         # From an academy, the central service is the one that owns the requalified category.
         return self.ticket.desk.kind == UnitKind.ACADEMY
+
+    def destinations(self) -> dict:
+        """Category id → name of the desk a referral in that category lands on (for the form's live hint)."""
+        if not self.destination_depends_on_category():
+            return {}
+        by_owner: dict[int, str] = {}
+        result = {}
+        for category in Category.objects.filter(is_active=True).select_related("owner"):
+            if category.owner_id not in by_owner:
+                by_owner[category.owner_id] = routing.first_staffed(category.owner, category).desk.name
+            result[str(category.pk)] = by_owner[category.owner_id]
+        return result
 
 
 class ReturnForm(ActionForm):
@@ -271,3 +347,81 @@ ACTION_FORMS = {
         AttachForm,
     )
 }
+
+
+# The lists --------------------------------------------------------------------------------------------
+
+
+def _age_label(days: int) -> str:
+    return ngettext("Filed over %(days)s day ago", "Filed over %(days)s days ago", days) % {"days": days}
+
+
+class InboxFilterForm(forms.Form):
+    """The GET parameters of the lists. A value that does not parse is ignored, with its error beside it."""
+
+    tab = forms.CharField(required=False, widget=forms.HiddenInput)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        help_text=_("A reference, or words of the subject or description."),
+    )
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    priority = forms.ChoiceField(label=_("Priority"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    unit = forms.CharField(
+        label=_("Origin unit"),
+        required=False,
+        max_length=32,
+        help_text=_("The unit's code; its units below are included."),
+    )
+    age = forms.TypedChoiceField(label=_("Age"), required=False, coerce=int, empty_value=None)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=selectors.Sort.choices)
+    after = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, data=None, *, user, **kwargs):
+        super().__init__(data, **kwargs)
+        any_value = [("", pgettext_lazy("filter", "Any"))]
+        self._categories = {
+            str(category.pk): category
+            for category in Category.objects.filter(is_active=True).select_related("parent")
+        }
+        self.fields["category"].choices = any_value + self._category_choices()
+        self.fields["priority"].choices = any_value + list(Priority.choices)
+        self.fields["status"].choices = any_value + list(Status.choices)
+        self.fields["age"].choices = any_value + [(days, _age_label(days)) for days in selectors.AGE_DAYS]
+        reach = policy.reach(user)
+        # Requesters list only their own requests: an origin-unit filter would tell them nothing.
+        self.shows_unit = bool(reach.desk_ids or reach.subtree_paths)
+
+    def _category_choices(self) -> list:
+        categories = list(self._categories.values())
+        choices = []
+        for system in (category for category in categories if category.parent_id is None):
+            everything = pgettext("category filter", "%(system)s (all topics)") % {"system": system.name}
+            topics = [(topic.pk, topic.name) for topic in categories if topic.parent_id == system.pk]
+            choices.append((system.name, [(system.pk, everything), *topics]))
+        return choices
+
+    def clean_category(self):
+        value = self.cleaned_data["category"]
+        return self._categories.get(value) if value else None
+
+    def value_of(self, name: str, default=None):
+        """The cleaned value of a field, or `default` when it is missing or did not parse."""
+        if not self.is_bound or name in self.errors:
+            return default
+        value = self.cleaned_data.get(name)
+        return default if value in (None, "") else value
+
+    def criteria(self, *, unit=None) -> selectors.TicketFilters:
+        """The filters and sort the valid fields ask for; `unit` is the origin unit once checked in reach."""
+        return selectors.TicketFilters(
+            category=self.value_of("category"),
+            priority=self.value_of("priority", ""),
+            status=self.value_of("status", ""),
+            unit=unit,
+            older_than_days=self.value_of("age"),
+            query=self.value_of("q", ""),
+            sort=self.value_of("sort", selectors.Sort.ACTIVITY),
+        )

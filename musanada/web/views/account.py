@@ -1,8 +1,13 @@
-"""The signed-in person's own settings."""
+"""The signed-in person's own settings, signing in, and passwords."""
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.urls import reverse_lazy
 from django.views import i18n
 from django.views.decorators.http import require_POST
+
+from musanada.web.auth import LocalizedPasswordResetForm, SignInForm
 
 # Language --------------------------------------------------------------------------------------------
 
@@ -17,3 +22,49 @@ def set_language(request):
         user.language = language
         user.save(update_fields=["language"])
     return response
+
+
+# Signing in and passwords -----------------------------------------------------------------------------
+
+
+class SignInView(auth_views.LoginView):
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/change_password.html"
+    success_url = reverse_lazy("password-change-done")
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "registration/change_password_done.html"
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Ask for a reset link by e-mail; the answer is the same whether or not the address has an account."""
+
+    form_class = LocalizedPasswordResetForm
+    template_name = "registration/reset_password.html"
+    email_template_name = "registration/reset_password_email.txt"
+    subject_template_name = "registration/reset_password_subject.txt"
+    success_url = reverse_lazy("password-reset-sent")
+
+
+class PasswordResetSentView(auth_views.PasswordResetDoneView):
+    template_name = "registration/reset_password_sent.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "registration/reset_password_confirm.html"
+    success_url = reverse_lazy("password-reset-complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # Whoever can read the account's mail owns it: a reset also lifts a lockout.
+        axes_reset(username=form.user.get_username())
+        return response
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "registration/reset_password_complete.html"

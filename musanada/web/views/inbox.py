@@ -1,67 +1,118 @@
-"""The lists: a user's requests, their desk's inbox, everything they may see."""
+"""The lists: a user's requests, their desk's inbox, their units' tickets, everything they may see.
+
+The view parses the GET parameters with a form, asks the selectors (which go through the policy) and
+renders. With htmx, the filters, tabs, tree and pager swap only the list region; without it they are plain
+links and a GET form.
+"""
 
 from dataclasses import dataclass
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.vary import vary_on_headers
 
 from musanada.core.errors import InvalidInput
-from musanada.tickets import policy, selectors
-from musanada.tickets.workflow import OPEN_STATUSES
+from musanada.tickets import selectors
+from musanada.web.forms import InboxFilterForm
 
-# Home ------------------------------------------------------------------------------------------------
+# The parameters a link keeps when it changes only the tab, the page or the unit.
+FILTER_PARAMS = ("q", "category", "priority", "status", "unit", "age", "sort")
+
+_IGNORED = _("A filter was not understood and was ignored: see the message beside it.")
+_UNKNOWN_TAB = _("This list does not exist; here is your default list.")
 
 
 @dataclass(frozen=True)
-class Tab:
+class TabLink:
     key: str
     label: str
-    filters: Q | None
+    count: int
+    url: str
 
 
-def _tabs(user) -> list[Tab]:
-    reach = policy.reach(user)
-    tabs = [Tab("mine", _("My requests"), Q(requester=user))]
-    if reach.desk_ids:
-        tabs.append(Tab("desk", _("My desk"), Q(desk_id__in=reach.desk_ids, status__in=OPEN_STATUSES)))
-        tabs.append(Tab("assigned", _("Assigned to me"), Q(assignee=user, status__in=OPEN_STATUSES)))
-    tabs.append(Tab("all", _("All I can see"), None))
-    return tabs
+def _url(params: dict, **changes) -> str:
+    merged = {**params, **changes}
+    return "?" + urlencode({key: value for key, value in merged.items() if value not in (None, "")})
 
 
-def _default_tab(user) -> str:
-    reach = policy.reach(user)
-    if reach.desk_ids:
-        return "desk"
-    return "all" if reach.subtree_paths else "mine"
+def _is_partial(request) -> bool:
+    # A history restore after a cache miss wants the whole page.
+    return request.headers.get("HX-Request") == "true" and "HX-History-Restore-Request" not in request.headers
 
 
 @login_required
+@vary_on_headers("HX-Request")
 def home(request):
-    tabs = _tabs(request.user)
-    by_key = {tab.key: tab for tab in tabs}
-    current = by_key.get(request.GET.get("tab")) or by_key[_default_tab(request.user)]
+    user = request.user
+    notices = []
+    form = InboxFilterForm(request.GET or None, user=user)
+    if form.is_bound and not form.is_valid() and any(name != "after" for name in form.errors):
+        notices.append(_IGNORED)
+
+    tabs = selectors.tabs_for(user)
+    tab = form.value_of("tab") or selectors.default_tab(user)
+    if tab not in tabs:
+        notices.append(_UNKNOWN_TAB)
+        tab = selectors.default_tab(user)
+
+    refused = False
     try:
-        page = selectors.ticket_list(request.user, filters=current.filters, cursor=request.GET.get("after"))
+        scope = selectors.unit_scope(user, form.value_of("unit", ""), form.criteria().q())
     except InvalidInput as error:
-        messages.error(request, str(error))
-        return redirect(f"{reverse('home')}?{urlencode({'tab': current.key})}")
-    next_url = None
-    if page.next_cursor:
-        next_url = f"{reverse('home')}?{urlencode({'tab': current.key, 'after': page.next_cursor})}"
-    return render(
-        request,
-        "web/home.html",
-        {
-            "tabs": tabs,
-            "current": current,
-            "tickets": page.items,
-            "next_url": next_url,
-            "is_first_page": not request.GET.get("after"),
-        },
-    )
+        # A unit outside the user's reach: nothing is listed, not even the rest of their lists.
+        notices.append(str(error))
+        refused = True
+        scope = selectors.UnitScope()
+    criteria = form.criteria(unit=scope.unit)
+    filters = criteria.q()
+
+    kept = {name: request.GET.get(name, "") for name in FILTER_PARAMS if name not in form.errors}
+    kept["tab"] = tab
+    context = {
+        "form": form,
+        "notices": notices,
+        "refused": refused,
+        "current": tab,
+        "current_label": selectors.Tab(tab).label,
+        "scope": scope,
+        "is_first_page": not request.GET.get("after"),
+        "first_url": _url(kept),
+        "reset_url": reverse("home") + _url({"tab": tab}),
+        "tree": None,
+        "tickets": [],
+        "next_url": None,
+        "tabs": [],
+    }
+    if not refused:
+        counts = selectors.tab_counts(user, tabs, filters)
+        context["tabs"] = [
+            TabLink(key, selectors.Tab(key).label, counts[key], _url(kept, tab=key)) for key in tabs
+        ]
+        tab_filter = selectors.tab_filter(user, tab)
+        combined = filters if tab_filter is None else tab_filter & filters
+        try:
+            page = selectors.ticket_list(
+                user, filters=combined or Q(), cursor=form.value_of("after"), sort=criteria.sort
+            )
+        except InvalidInput as error:
+            notices.append(str(error))
+            context["is_first_page"] = True
+            page = selectors.ticket_list(user, filters=combined or Q(), sort=criteria.sort)
+        context["tickets"] = page.items
+        if page.next_cursor:
+            context["next_url"] = _url(kept, after=page.next_cursor)
+        context["tree"] = {
+            # The tree's counts are those of the subtree tab: a unit's link opens that tab.
+            "top_url": _url(kept, unit=None, tab=selectors.Tab.SUBTREE),
+            "trail": [(unit, _url(kept, unit=unit.code, tab=selectors.Tab.SUBTREE)) for unit in scope.trail],
+            "children": [
+                (unit, count, _url(kept, unit=unit.code, tab=selectors.Tab.SUBTREE))
+                for unit, count in scope.children
+            ],
+        }
+    template = "web/_ticket_list.html" if _is_partial(request) else "web/home.html"
+    return render(request, template, context)

@@ -1,9 +1,15 @@
-"""Filing a request, the ticket page, its actions and its files."""
+"""Filing a request, the ticket page, its actions and its files.
+
+Every page works as plain HTML forms (POST, then redirect). With htmx, an action on the ticket page posts with
+`HX-Request` and gets back the same template rendered without the layout, which replaces the page's main
+content: no full reload on slow school connections.
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -12,6 +18,20 @@ from musanada.tickets import events, policy, selectors, services
 from musanada.tickets.models import Attachment
 from musanada.tickets.workflow import Action
 from musanada.web.forms import ACTION_FORMS, NewTicketForm
+
+# The layout a page extends: the whole page, or only what replaces `<main>` for htmx.
+FULL_LAYOUT = "base.html"
+PARTIAL_LAYOUT = "web/_partial.html"
+
+
+def is_htmx(request) -> bool:
+    """A request made by htmx for a part of the page (a history restore wants the whole page)."""
+    return request.headers.get("HX-Request") == "true" and "HX-History-Restore-Request" not in request.headers
+
+
+def _layout(request) -> str:
+    return PARTIAL_LAYOUT if is_htmx(request) else FULL_LAYOUT
+
 
 # Filing ----------------------------------------------------------------------------------------------
 
@@ -39,6 +59,7 @@ def ticket_new(request):
             )
             return redirect("ticket-detail", reference=ticket.reference)
     status = 400 if request.method == "POST" else 200
+    form.warn_files_not_kept()
     return render(request, "web/ticket_new.html", {"form": form, "error": error}, status=status)
 
 
@@ -59,6 +80,8 @@ def _render_ticket(request, ticket, *, bound=None, error=None, status=200):
     for action in policy.available_actions(user, ticket):
         form = bound if bound is not None and bound.action == action else None
         actions.append(form or ACTION_FORMS[action](ticket=ticket, user=user))
+    if bound is not None:
+        bound.warn_files_not_kept()
     return render(
         request,
         "web/ticket_detail.html",
@@ -67,6 +90,8 @@ def _render_ticket(request, ticket, *, bound=None, error=None, status=200):
             "history": events.describe_all(history),
             "actions": actions,
             "error": error,
+            "staff_view": policy.reads_internal(user, ticket),
+            "layout": _layout(request),
         },
         status=status,
     )
@@ -148,7 +173,16 @@ def ticket_act(request, reference, action):
         retry.open = True
         return _render_ticket(request, fresh, bound=retry, error=str(refused), status=_status_of(refused))
     messages.success(request, DONE[action] % {"desk": ticket.desk.name})
-    return redirect("ticket-detail", reference=ticket.reference)
+    if not is_htmx(request):
+        return redirect("ticket-detail", reference=ticket.reference)
+    # htmx: the refreshed page content in the same answer, with the confirmation, instead of a reload.
+    try:
+        fresh = selectors.ticket_get_for(user, reference)
+    except NotFound:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("home")
+        return response
+    return _render_ticket(request, fresh)
 
 
 @login_required

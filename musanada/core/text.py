@@ -1,0 +1,56 @@
+"""Text normalised for search: what is indexed and what is typed go through the same function.
+
+People type Arabic with or without hamza, with a bare alef for أ/إ/آ, with ه for ة and ي for ى, with or
+without diacritics and tatweel; French with or without accents; Latin in any case. Both sides of a search
+are folded to one spelling so that these variants match each other.
+"""
+
+import re
+import unicodedata
+
+# Letters that have no Unicode decomposition to a plain form: mapped by hand.
+_LETTERS = str.maketrans(
+    {
+        "\u0671": "\u0627",  # ٱ alef wasla → ا
+        "\u0629": "\u0647",  # ة ta marbuta → ه
+        "\u0649": "\u064a",  # ى alef maqsura → ي
+        "\u06cc": "\u064a",  # ی Persian yeh (keyboards in the wild) → ي
+        "\u06a9": "\u0643",  # ک Persian kaf → ك
+        "\u0640": None,  # ـ tatweel: stretches a word, means nothing
+        # Arabic-Indic digits, so that a reference typed on an Arabic keyboard still matches.
+        **{chr(0x0660 + n): str(n) for n in range(10)},
+        **{chr(0x06F0 + n): str(n) for n in range(10)},
+    }
+)
+_SPACES = re.compile(r"\s+")
+# Punctuation that clings to a typed word ("النقط،", "(massar)") is not part of it.
+_EDGE_PUNCTUATION = re.compile(r"^[^\w]+|[^\w]+$")
+MAX_TERMS = 10
+
+
+def normalize(text: str) -> str:
+    """Fold `text` to its search spelling: lower case, no accents or tashkeel, one form per Arabic letter.
+
+    Decomposition (NFKD) turns أ إ آ ؤ ئ into their base letter plus a combining hamza or madda, and é into
+    e plus an accent; dropping every combining mark then removes those, the tashkeel and the accents at once.
+    """
+    if not text:
+        return ""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(char for char in folded if not unicodedata.combining(char))
+    return _SPACES.sub(" ", bare.translate(_LETTERS)).strip()
+
+
+def search_document(*parts: str) -> str:
+    """The indexed text of a record: its parts normalised, one space apart."""
+    return " ".join(normal for normal in (normalize(part) for part in parts) if normal)
+
+
+def search_terms(query: str) -> list[str]:
+    """The words of a typed query, normalised, without clinging punctuation or repeats (at most MAX_TERMS)."""
+    terms: list[str] = []
+    for word in normalize(query).split(" "):
+        word = _EDGE_PUNCTUATION.sub("", word)
+        if word and word not in terms:
+            terms.append(word)
+    return terms[:MAX_TERMS]

@@ -1,0 +1,166 @@
+"""Queueing and running jobs: the database row is the queue, so it works the same on every backend.
+
+A job is claimed with one conditional UPDATE (queued or lease-expired, and due → running): on PostgreSQL the
+second of two concurrent UPDATEs re-reads the row after the first commits and no longer matches it; on SQLite
+writers are serialised. So two workers never run one claim twice. The attempt number is the claim's fencing
+token: a worker whose lease ran out and was taken over cannot overwrite the newer run's outcome.
+"""
+
+import logging
+import traceback
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from musanada.jobs import registry
+from musanada.jobs.models import Job, JobStatus
+
+logger = logging.getLogger("musanada.jobs")
+
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_MAX_SECONDS = 3600
+ERROR_MAX_CHARS = 10_000
+# Queued jobs, and running ones whose worker's lease ran out (it died or hangs) while attempts remain.
+_CLAIMABLE = Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, attempts__lt=F("max_attempts"))
+STALLED_ERROR = "The worker running this job stopped before it finished (its lease expired)."
+
+
+def backoff(failures: int) -> timedelta:
+    """How long to wait after the n-th failed attempt: 30 s, 1 min, 2 min, … at most an hour."""
+    return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(failures - 1, 0), BACKOFF_MAX_SECONDS))
+
+
+def _dispatch_on_commit(job: Job) -> None:
+    from musanada.jobs.backends import dispatch
+
+    transaction.on_commit(lambda: dispatch(job.pk), robust=True)
+
+
+def _enqueue(name, payload, key, delay, max_attempts) -> tuple[Job, bool]:
+    registry.handler(name)
+    now = timezone.now()
+    job = Job(
+        name=name,
+        payload=dict(payload or {}),
+        key=key,
+        max_attempts=max_attempts or settings.MUSANADA_JOBS_MAX_ATTEMPTS,
+        run_after=now + (delay or timedelta(0)),
+        created_at=now,
+        updated_at=now,
+    )
+    if key is None:
+        job.save()
+    else:
+        existing = Job.objects.filter(key=key).first()
+        if existing is not None:
+            return existing, False
+        try:
+            with transaction.atomic():
+                job.save()
+        except IntegrityError:
+            return Job.objects.get(key=key), False
+    if not delay:
+        # A delayed job is found by the next poll or sweep after its time.
+        _dispatch_on_commit(job)
+    return job, True
+
+
+def enqueue(name: str, payload: dict | None = None, *, key=None, delay=None, max_attempts=None) -> Job:
+    """Queue the job `name` with `payload` (a JSON object), inside the caller's transaction.
+
+    The job exists only if the caller's transaction commits, and is handed to the backend after the commit.
+    With `key`, at most one job ever exists for that key: a second enqueue returns the first job.
+    `delay` (a timedelta) postpones it.
+    """
+    return _enqueue(name, payload, key, delay, max_attempts)[0]
+
+
+def run_job(job_id: int) -> bool:
+    """Run one job if it is due and nobody else holds it; returns whether this call ran it."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.MUSANADA_JOBS_LEASE_SECONDS)
+    claimed = Job.objects.filter(_CLAIMABLE, pk=job_id, run_after__lte=now).update(
+        status=JobStatus.RUNNING, attempts=F("attempts") + 1, run_after=lease, started_at=now, updated_at=now
+    )
+    if not claimed:
+        return False
+    job = Job.objects.get(pk=job_id)
+    try:
+        # Inside a caller's transaction (tests, a command) a failing handler must not poison it.
+        if connection.in_atomic_block:
+            with transaction.atomic():
+                registry.handler(job.name)(dict(job.payload))
+        else:
+            registry.handler(job.name)(dict(job.payload))
+    except Exception as error:
+        _failed(job, error)
+    else:
+        done = timezone.now()
+        Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts).update(
+            status=JobStatus.DONE, finished_at=done, updated_at=done
+        )
+    return True
+
+
+def _failed(job: Job, error: Exception) -> None:
+    now = timezone.now()
+    trace = "".join(traceback.format_exception(error))[-ERROR_MAX_CHARS:]
+    final = job.attempts >= job.max_attempts
+    if final:
+        changes = {"status": JobStatus.FAILED, "run_after": now, "finished_at": now}
+        logger.error("job %s #%s failed for good (attempt %s): %s", job.name, job.pk, job.attempts, error)
+    else:
+        changes = {"status": JobStatus.QUEUED, "run_after": now + backoff(job.attempts)}
+        logger.warning("job %s #%s failed (attempt %s), to retry: %s", job.name, job.pk, job.attempts, error)
+    Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts).update(
+        last_error=trace, updated_at=now, **changes
+    )
+
+
+def run_due_jobs(limit: int = 500) -> int:
+    """Run the due jobs, including those that due jobs queue, up to `limit` runs; returns how many ran."""
+    now = timezone.now()
+    # A job that took its worker down on its last attempt would otherwise stay "running" for ever.
+    Job.objects.filter(status=JobStatus.RUNNING, run_after__lte=now, attempts__gte=F("max_attempts")).update(
+        status=JobStatus.FAILED, last_error=STALLED_ERROR, finished_at=now, updated_at=now
+    )
+    ran = 0
+    while ran < limit:
+        due = list(
+            Job.objects.filter(_CLAIMABLE, run_after__lte=timezone.now())
+            .order_by("run_after", "pk")
+            .values_list("pk", flat=True)[: min(100, limit - ran)]
+        )
+        batch = sum(run_job(pk) for pk in due)
+        ran += batch
+        if not batch:
+            break
+    return ran
+
+
+def enqueue_periodic(name: str, now=None) -> bool:
+    """Queue the periodic job `name` for the time slot in progress, unless it already is; True if queued."""
+    periodic = next(p for p in registry.periodic_jobs() if p.name == name)
+    return _enqueue(name, {}, periodic.key(now or timezone.now()), None, None)[1]
+
+
+def schedule_periodic(now=None) -> int:
+    """Queue every periodic job whose current slot has no job yet; returns how many were queued."""
+    now = now or timezone.now()
+    return sum(enqueue_periodic(periodic.name, now) for periodic in registry.periodic_jobs())
+
+
+def requeue(jobs) -> int:
+    """Give failed or waiting jobs a fresh set of attempts, to run now; returns how many were requeued."""
+    now = timezone.now()
+    ids = list(jobs.filter(status__in=(JobStatus.FAILED, JobStatus.QUEUED)).values_list("pk", flat=True))
+    with transaction.atomic():
+        count = Job.objects.filter(pk__in=ids, status__in=(JobStatus.FAILED, JobStatus.QUEUED)).update(
+            status=JobStatus.QUEUED, attempts=0, run_after=now, finished_at=None, updated_at=now
+        )
+        for pk in ids:
+            _dispatch_on_commit(Job(pk=pk))
+    return count

@@ -1,0 +1,343 @@
+"""What Musanada does with one mail read from a desk's mailbox: file a ticket, add a reply, or refuse.
+
+Like every other channel, the intake only translates: it parses the mail, asks the ticket services to act as
+the sender (so the same policy and workflow decide), and records the outcome against the Message-ID, in one
+transaction, so that a mail read twice is acted on once. Robots are never answered; people who are refused
+get an answer saying why and what to do instead.
+"""
+
+import email.utils
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from musanada.core.errors import DomainError, Forbidden, IllegalTransition, InvalidInput, NotFound
+from musanada.mail import parsing
+from musanada.mail.models import InboundMessage, Mailbox, Outcome
+from musanada.tickets import policy, routing, services
+from musanada.tickets.models import Ticket
+from musanada.tickets.workflow import Channel, Status
+
+logger = logging.getLogger(__name__)
+
+# At most this many automatic answers to one address in a day: even a robot that hides what it is (no
+# Auto-Submitted, no Precedence) cannot keep a conversation with the intake going.
+ANSWERS_PER_DAY = {"unknown": 1, "known": 10}
+SUBJECT_WORDS = 8
+# Refusals that are about who may use the channel, not about the mail itself.
+_NOT_ALLOWED_CODES = {"not_under_desk", "not_a_member", "inactive_user"}
+
+
+@dataclass
+class _Decision:
+    outcome: str
+    reason: str = ""
+    ticket: Ticket | None = None
+    # (language or None for the bilingual answer, paragraphs as a function to call in that language)
+    answer: object = None
+
+
+def process_message(mailbox: Mailbox, raw: bytes) -> InboundMessage:
+    """Act on one raw mail read from `mailbox`, once: a Message-ID already processed changes nothing.
+
+    Returns the record of what was done. Raises only on unexpected failures (the database, a bug), after
+    rolling everything back, so that the mail stays unread on the server and is tried again.
+    """
+    mail = parsing.parse(raw)
+    with transaction.atomic():
+        record, created = _claim(mailbox, mail)
+        if not created:
+            return record
+        decision = _decide(mailbox, mail)
+        record.outcome, record.reason, record.ticket = decision.outcome, decision.reason, decision.ticket
+        if decision.answer is not None and _may_answer(mail.sender, decision.outcome):
+            record.answered = True
+            _queue_answer(_answer_payload(mail, decision.answer))
+        record.save(update_fields=["outcome", "reason", "ticket", "answered"])
+    log = logger.info if record.outcome in (Outcome.TICKET_FILED, Outcome.REPLY_ADDED) else logger.warning
+    log("mail %s from %s: %s %s", record.message_id, mail.sender, record.outcome, record.reason)
+    return record
+
+
+def _claim(mailbox: Mailbox, mail: parsing.ParsedMail) -> tuple[InboundMessage, bool]:
+    existing = InboundMessage.objects.filter(message_id=mail.message_id).first()
+    if existing is not None:
+        return existing, False
+    try:
+        # The unique Message-ID is the lock: a second poller reading the same mail at the same moment waits
+        # here for the first one's transaction, then finds the mail processed.
+        with transaction.atomic():
+            record = InboundMessage.objects.create(
+                mailbox=mailbox,
+                message_id=mail.message_id,
+                sender=mail.sender[:255],
+                subject=mail.subject[:255],
+                outcome=Outcome.REFUSED_INVALID,
+                received_at=timezone.now(),
+            )
+    except IntegrityError:
+        return InboundMessage.objects.get(message_id=mail.message_id), False
+    return record, True
+
+
+# Deciding ----------------------------------------------------------------------------------------------
+
+
+def _own_addresses(mailbox: Mailbox) -> set:
+    own = {email.utils.parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()}
+    if "@" in mailbox.username:
+        own.add(mailbox.username.lower())
+    return own
+
+
+def _decide(mailbox: Mailbox, mail: parsing.ParsedMail) -> _Decision:
+    if mail.is_robot:
+        return _Decision(Outcome.IGNORED_ROBOT, mail.robot)
+    if not mail.sender:
+        return _Decision(Outcome.REFUSED_INVALID, "no_sender")
+    if mail.sender in _own_addresses(mailbox):
+        # One of our own mails come back (a forward, a misconfigured alias): answering it would loop.
+        return _Decision(Outcome.IGNORED_ROBOT, "own_address")
+    users = list(get_user_model().objects.filter(email__iexact=mail.sender, is_active=True)[:2])
+    if len(users) != 1:
+        # Two accounts sharing one address cannot be told apart: neither may act by mail.
+        reason = "unknown_sender" if not users else "ambiguous_sender"
+        return _Decision(Outcome.REFUSED_UNKNOWN_SENDER, reason, answer=(None, _unknown_sender_text(mail)))
+    user = users[0]
+    reference = thread_reference(mail)
+    if reference:
+        return _add_to_ticket(user, reference, mail)
+    return _file_ticket(mailbox, user, mail)
+
+
+def thread_reference(mail: parsing.ParsedMail) -> str | None:
+    """The ticket a mail answers: from our Message-IDs in In-Reply-To/References, else from its subject."""
+    for message_id in mail.thread_ids:
+        reference = parsing.reference_from_message_id(message_id)
+        if reference:
+            return reference
+    return parsing.reference_in_subject(mail.subject)
+
+
+def _files(mail: parsing.ParsedMail) -> list:
+    return [ContentFile(attachment.content, name=attachment.name) for attachment in mail.attachments]
+
+
+def _refusal(outcome: str, user, mail, error_or_text, advice) -> _Decision:
+    reason = getattr(error_or_text, "code", "") or "refused"
+    return _Decision(
+        outcome, reason, answer=(user.language, _refusal_text(user, mail, error_or_text, advice))
+    )
+
+
+def _add_to_ticket(user, reference: str, mail: parsing.ParsedMail) -> _Decision:
+    ticket = Ticket.objects.select_related("desk").filter(reference=reference).first()
+    if ticket is None or not policy.can_see(user, ticket):
+        error = NotFound(
+            gettext_lazy("There is no request %(reference)s that you can follow."),
+            code="unknown_ticket",
+            params={"reference": reference},
+        )
+        return _refusal(Outcome.REFUSED_NOT_ALLOWED, user, mail, error, _advice_follow)
+    body = parsing.strip_quoted(mail.text)
+    files = _files(mail)
+    try:
+        if not body and files:
+            services.ticket_attach(user, ticket, files=files)
+        else:
+            body = body or mail.text
+            if ticket.status == Status.WAITING and ticket.requester_id == user.pk:
+                services.ticket_provide_info(user, ticket, body=body, files=files)
+            else:
+                services.ticket_reply(user, ticket, body=body, files=files)
+    except (NotFound, Forbidden, IllegalTransition) as error:
+        return _refusal(Outcome.REFUSED_NOT_ALLOWED, user, mail, error, _advice_follow)
+    except InvalidInput as error:
+        return _refusal(Outcome.REFUSED_INVALID, user, mail, error, _advice_resend)
+    return _Decision(Outcome.REPLY_ADDED, ticket=ticket)
+
+
+def default_subject(body: str) -> str:
+    """A subject for a mail sent without one: the first words of its text."""
+    words = body.split()
+    subject = " ".join(words[:SUBJECT_WORDS])
+    if len(words) > SUBJECT_WORDS:
+        subject += " …"
+    return subject
+
+
+def _subject(mail: parsing.ParsedMail) -> str:
+    subject = mail.subject.strip() or default_subject(mail.text)
+    if len(subject) > services.SUBJECT_MAX:
+        subject = subject[: services.SUBJECT_MAX - 2].rstrip() + " …"
+    return subject
+
+
+def _file_ticket(mailbox: Mailbox, user, mail: parsing.ParsedMail) -> _Decision:
+    if not mail.text.strip():
+        error = InvalidInput(
+            gettext_lazy("Your mail has no text: Musanada cannot tell what the problem is."),
+            code="empty_body",
+        )
+        return _refusal(Outcome.REFUSED_INVALID, user, mail, error, _advice_resend)
+    try:
+        unit = routing.mailbox_origin(user, mailbox.desk)
+        ticket = services.ticket_file(
+            user,
+            unit=unit,
+            category=mailbox.default_category,
+            subject=_subject(mail),
+            description=mail.text,
+            channel=Channel.EMAIL,
+            files=_files(mail),
+            mailbox_desk=mailbox.desk,
+        )
+    except DomainError as error:
+        if error.code in _NOT_ALLOWED_CODES:
+            return _refusal(Outcome.REFUSED_NOT_ALLOWED, user, mail, error, _advice_web)
+        return _refusal(Outcome.REFUSED_INVALID, user, mail, error, _advice_resend)
+    return _Decision(Outcome.TICKET_FILED, ticket=ticket)
+
+
+# Answers -----------------------------------------------------------------------------------------------
+
+
+def _public_url() -> str:
+    return settings.MUSANADA["PUBLIC_URL"]
+
+
+def _advice_web(mail):
+    return _(
+        "File your request at %(url)s: it reaches the right desk for you. Your school head or your "
+        "provincial information-system centre can also help you."
+    ) % {"url": _public_url()}
+
+
+def _advice_follow(mail):
+    return _("You can follow your requests and act on them at %(url)s.") % {"url": _public_url()}
+
+
+def _advice_resend(mail):
+    return _("Correct your mail and send it again, or file your request at %(url)s.") % {"url": _public_url()}
+
+
+def _closing() -> str:
+    return _("This message was sent automatically by Musanada; there is no need to answer it.")
+
+
+def _refusal_text(user, mail, error, advice):
+    def paragraphs():
+        return [
+            _("Hello %(name)s,") % {"name": user.get_full_name() or user.username},
+            _("Musanada could not act on your mail “%(subject)s”:")
+            % {"subject": mail.subject or default_subject(mail.text)},
+            str(error),
+            advice(mail),
+            _closing(),
+        ]
+
+    return paragraphs
+
+
+def _unknown_sender_text(mail):
+    def paragraphs():
+        return [
+            _("Hello,"),
+            _(
+                "This address receives requests for help and technical support from the ministry's "
+                "staff registered in Musanada. The address %(address)s is not registered there, so your "
+                "mail has not been recorded as a request."
+            )
+            % {"address": mail.sender},
+            _(
+                "To file a request, sign in to Musanada at %(url)s. If you have no account, or if it has "
+                "another e-mail address, ask your school head or your provincial information-system centre: "
+                "they can file the request for you or have your account corrected."
+            )
+            % {"url": _public_url()},
+            _closing(),
+        ]
+
+    return paragraphs
+
+
+# The two languages of the ministry's correspondence, for people whose language Musanada cannot know.
+BILINGUAL = ("ar", "fr")
+
+
+def _render(language, paragraphs) -> tuple[str, str]:
+    if language is None:
+        sections = []
+        for code in BILINGUAL:
+            with translation.override(code):
+                sections.append("\n\n".join(paragraphs()))
+        return "\n\n" + ("\n\n" + "—" * 20 + "\n\n").join(sections), ", ".join(BILINGUAL)
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return "\n\n".join(paragraphs()), translation.get_language()
+
+
+def _answer_payload(mail: parsing.ParsedMail, answer) -> dict:
+    language, paragraphs = answer
+    body, content_language = _render(language, paragraphs)
+    subject = mail.subject or default_subject(mail.text) or "Musanada"
+    if not subject.lower().startswith("re:"):
+        subject = f"Re: {subject}"
+    return {
+        "to": mail.sender,
+        "subject": subject[:250],
+        "body": body.strip() + "\n",
+        "language": content_language,
+        "in_reply_to": mail.message_id,
+        "references": [*mail.references[-10:], mail.message_id],
+    }
+
+
+def _may_answer(sender: str, outcome: str) -> bool:
+    kind = "unknown" if outcome == Outcome.REFUSED_UNKNOWN_SENDER else "known"
+    since = timezone.now() - timedelta(days=1)
+    sent = InboundMessage.objects.filter(sender=sender, answered=True, received_at__gte=since).count()
+    return sent < ANSWERS_PER_DAY[kind]
+
+
+def answer_message(payload: dict) -> EmailMessage:
+    """The automatic answer described by `payload`, marked so that other robots do not answer it."""
+    return EmailMessage(
+        subject=payload["subject"],
+        body=payload["body"],
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[payload["to"]],
+        headers={
+            "Auto-Submitted": "auto-replied",
+            # Exchange and Outlook: no out-of-office or read receipt back to an automatic answer.
+            "X-Auto-Response-Suppress": "All",
+            "In-Reply-To": payload["in_reply_to"],
+            "References": " ".join(payload["references"]),
+            "Content-Language": payload["language"],
+        },
+    )
+
+
+def send_answer(payload: dict) -> None:
+    """Send one automatic answer (raises on SMTP failure, for a caller that retries)."""
+    answer_message(payload).send()
+
+
+def _send_after_commit(payload: dict) -> None:
+    try:
+        send_answer(payload)
+    except Exception:
+        # The mail itself was processed and recorded; losing its answer must not make it processed again.
+        logger.exception("could not send the automatic answer to %s", payload["to"])
+
+
+def _queue_answer(payload: dict) -> None:
+    transaction.on_commit(lambda: _send_after_commit(payload))

@@ -1,0 +1,387 @@
+"""From the raw bytes of one e-mail to what the intake needs: pure, no database, no network.
+
+Mail reaching a ministry mailbox comes from every client there is: Outlook in Arabic on Windows
+(windows-1256), webmail in UTF-8, old French setups in ISO-8859-1 mislabelled, HTML-only messages. Every text
+is decoded with its declared charset first and sensible fallbacks after, never with an exception: a mail that
+cannot be read perfectly is still read as well as possible.
+"""
+
+import email
+import email.header
+import email.policy
+import email.utils
+import hashlib
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+import nh3
+
+# Declared charsets that mail clients use for something wider (the WHATWG encoding rules do the same).
+_CHARSET_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "us-ascii": "ascii",
+    "windows-1256": "cp1256",
+    "windows-1252": "cp1252",
+    "iso-8859-6": "iso8859-6",
+    "arabic": "iso8859-6",
+}
+# Tried in this order when the declared charset is missing, unknown or wrong. cp1256 (Arabic Windows) keeps
+# the French accented letters where cp1252 has them, so French text survives it too.
+_FALLBACKS = ("utf-8", "cp1256")
+
+_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+# Our own outbound Message-IDs: <MSN-2026-000123.N@host>, N counting the mails sent about the ticket.
+_TICKET_MESSAGE_ID = re.compile(r"^<(MSN-\d{4}-\d{6})\.\d+@[^<>\s]+>$", re.IGNORECASE)
+_REFERENCE = re.compile(r"\bMSN-\d{4}-\d{6}\b", re.IGNORECASE)
+
+_PRECEDENCE_ROBOT = {"bulk", "junk", "list"}
+_ROBOT_LOCAL_PARTS = {"mailer-daemon", "postmaster"}
+
+MAX_ID_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class MailAttachment:
+    name: str
+    content: bytes
+    # As the sender's client claims it; the attachment checks read the real type from the content.
+    content_type: str
+
+
+@dataclass(frozen=True)
+class ParsedMail:
+    message_id: str
+    in_reply_to: tuple = ()
+    references: tuple = ()
+    sender: str = ""
+    sender_name: str = ""
+    subject: str = ""
+    text: str = ""
+    attachments: tuple = ()
+    # Why the mail was written by a robot ("auto-submitted", "precedence", …), empty for a person's mail.
+    robot: str = ""
+
+    @property
+    def is_robot(self) -> bool:
+        return bool(self.robot)
+
+    @property
+    def thread_ids(self) -> tuple:
+        """The Message-IDs this mail answers, the most recent first."""
+        seen, ordered = set(), []
+        for mid in (*self.in_reply_to, *reversed(self.references)):
+            if mid not in seen:
+                seen.add(mid)
+                ordered.append(mid)
+        return tuple(ordered)
+
+
+# Text decoding -----------------------------------------------------------------------------------------
+
+
+def _codec(charset: str | None) -> str | None:
+    if not charset:
+        return None
+    charset = charset.strip().strip('"').lower()
+    return _CHARSET_ALIASES.get(charset, charset)
+
+
+def decode_bytes(data: bytes, charset: str | None = None) -> str:
+    """Bytes to text: the declared charset if it decodes them cleanly, else UTF-8, else Arabic Windows."""
+    candidates = [c for c in (_codec(charset), *_FALLBACKS) if c]
+    for candidate in candidates:
+        try:
+            return data.decode(candidate)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("utf-8", errors="replace")
+
+
+def _has_raw_bytes(value: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in value)
+
+
+def decode_header(value) -> str:
+    """A header as text: RFC 2047 encoded words in any charset, raw 8-bit bytes, folded lines."""
+    if value is None:
+        return ""
+    value = str(value)
+    if _has_raw_bytes(value):
+        # 8-bit bytes sent without encoding (some clients do): read them like an undeclared body.
+        value = decode_bytes(value.encode("ascii", "surrogateescape"))
+    try:
+        chunks = email.header.decode_header(value)
+    except (email.errors.HeaderParseError, ValueError):
+        chunks = [(value, None)]
+    parts = []
+    for chunk, charset in chunks:
+        if isinstance(chunk, str):
+            parts.append(chunk)
+        elif charset is None:
+            # decode_header gives the text around encoded words back in this codec.
+            parts.append(chunk.decode("raw-unicode-escape", errors="replace"))
+        else:
+            parts.append(decode_bytes(chunk, charset))
+    return " ".join("".join(parts).split())
+
+
+def _raw_headers(message) -> dict:
+    headers: dict = {}
+    for name, value in message.raw_items():
+        headers.setdefault(name.lower(), []).append(value)
+    return headers
+
+
+def _first(headers: dict, name: str) -> str:
+    values = headers.get(name.lower())
+    return decode_header(values[0]) if values else ""
+
+
+# Identifiers and threading -----------------------------------------------------------------------------
+
+
+def message_ids(value: str) -> tuple:
+    """The <…> identifiers in an In-Reply-To or References header, in order."""
+    return tuple(mid for mid in _MESSAGE_ID.findall(value or "") if len(mid) <= MAX_ID_LENGTH)
+
+
+def ticket_message_id(reference: str, number: int, domain: str) -> str:
+    """The Message-ID of the `number`th mail Musanada sends about a ticket: replies to it find the ticket."""
+    return f"<{reference}.{number}@{domain}>"
+
+
+def reference_from_message_id(message_id: str) -> str | None:
+    """The ticket reference in one of our own Message-IDs (<MSN-2026-000123.N@host>), or None."""
+    match = _TICKET_MESSAGE_ID.match((message_id or "").strip())
+    return match.group(1).upper() if match else None
+
+
+def reference_in_subject(subject: str) -> str | None:
+    match = _REFERENCE.search(subject or "")
+    return match.group(0).upper() if match else None
+
+
+def _message_id(headers: dict, raw: bytes) -> str:
+    found = message_ids(_first(headers, "message-id"))
+    if found:
+        return found[0]
+    # Without a Message-ID the content itself identifies the mail, so a second poll still finds it processed.
+    return f"<sha256-{hashlib.sha256(raw).hexdigest()}@musanada.invalid>"
+
+
+# Bodies ------------------------------------------------------------------------------------------------
+
+_BLOCK_TAGS = {
+    "p", "div", "br", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6",
+    "blockquote", "pre", "hr", "section", "article", "header", "footer", "dd", "dt", "dl",
+}  # fmt: skip
+_PARAGRAPH_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote", "pre", "dl"}
+_KEPT_TAGS = _BLOCK_TAGS | {"td", "th", "thead", "tbody", "span", "b", "strong", "i", "em", "u", "a", "code"}
+
+
+class _TextExtractor(HTMLParser):
+    """Words with the line breaks the blocks imply: a paragraph ends with a blank line, a list item or an
+    Outlook-style <div> per line with a line end; two blocks in a row do not add up their breaks."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.pending = 0
+
+    def _break(self, lines: int) -> None:
+        self.pending = max(self.pending, lines)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "br":
+            self.pending += 1
+        elif tag in _PARAGRAPH_TAGS:
+            self._break(2)
+        elif tag in _BLOCK_TAGS:
+            self._break(1)
+        elif tag in ("td", "th"):
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag):
+        if tag in _PARAGRAPH_TAGS:
+            self._break(2)
+        elif tag in _BLOCK_TAGS:
+            self._break(1)
+
+    def handle_data(self, data):
+        if self.pending:
+            if not data.strip():
+                return
+            if self.parts:
+                self.parts.append("\n" * self.pending)
+            self.pending = 0
+        self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """Readable text from an HTML mail: sanitised by nh3 first (scripts, styles and their content gone,
+    every attribute dropped), then reduced to its words. Nothing of it is ever rendered as HTML."""
+    cleaned = nh3.clean(
+        html,
+        tags=_KEPT_TAGS,
+        clean_content_tags={"script", "style", "head", "title", "template", "noscript"},
+        attributes={},
+        link_rel=None,
+        strip_comments=True,
+    )
+    extractor = _TextExtractor()
+    extractor.feed(cleaned)
+    extractor.close()
+    return tidy_text("".join(extractor.parts))
+
+
+def tidy_text(text: str) -> str:
+    """Unified line ends, no trailing spaces, at most one blank line in a row."""
+    lines = [
+        " ".join(line.split()) if line.strip() else "" for line in text.replace("\r\n", "\n").split("\n")
+    ]
+    tidied, blank = [], False
+    for line in lines:
+        if not line:
+            if tidied and not blank:
+                tidied.append("")
+            blank = True
+            continue
+        tidied.append(line)
+        blank = False
+    return "\n".join(tidied).strip()
+
+
+def _part_text(part) -> str:
+    payload = part.get_payload(decode=True) or b""
+    return decode_bytes(payload, part.get_content_charset())
+
+
+def _is_attachment(part) -> bool:
+    disposition = (part.get_content_disposition() or "").lower()
+    return disposition == "attachment" or (disposition == "inline" and bool(part.get_filename()))
+
+
+def _walk(message):
+    """The leaves of the MIME tree; an attached message stays one leaf, its own parts are not ours."""
+    if message.is_multipart():
+        for part in message.get_payload():
+            yield from _walk(part)
+    else:
+        yield message
+
+
+def _attachment_name(part, index: int) -> str:
+    name = decode_header(part.get_filename() or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if name:
+        return name[:255]
+    if part.get_content_type() == "message/rfc822":
+        return f"message-{index}.eml"
+    subtype = part.get_content_subtype() or "bin"
+    return f"attachment-{index}.{subtype}"
+
+
+def _body_and_attachments(message) -> tuple[str, tuple]:
+    plain, html, attachments = None, None, []
+    for part in _walk(message):
+        content_type = part.get_content_type()
+        if content_type == "text/plain" and not _is_attachment(part) and plain is None:
+            plain = _part_text(part)
+        elif content_type == "text/html" and not _is_attachment(part) and html is None:
+            html = _part_text(part)
+        elif content_type in ("message/delivery-status", "message/disposition-notification"):
+            continue
+        elif _is_attachment(part) or part.get_content_maintype() not in ("text", "multipart"):
+            if content_type == "message/rfc822":
+                inner = part.get_payload()
+                content = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
+            else:
+                content = part.get_payload(decode=True) or b""
+            attachments.append(
+                MailAttachment(_attachment_name(part, len(attachments) + 1), content, content_type)
+            )
+    if plain is not None and plain.strip():
+        text = tidy_text(plain)
+    elif html is not None:
+        text = html_to_text(html)
+    else:
+        text = ""
+    return text, tuple(attachments)
+
+
+_QUOTE_HEADERS = re.compile(
+    r"^\s*("
+    r"On .{1,200} wrote:|Le .{1,200} a écrit ?:|"
+    r"-{2,} ?(Original Message|Message d'origine|Mensaje original|الرسالة الأصلية) ?-{2,}|"
+    r"(From|De|من) ?: .+|"
+    r".{0,200}كتب ?:"
+    r")\s*$",
+    re.IGNORECASE,
+)
+
+
+def strip_quoted(text: str) -> str:
+    """The new part of a reply: the text above the quoted message that mail clients append."""
+    kept = []
+    for line in text.split("\n"):
+        if _QUOTE_HEADERS.match(line):
+            break
+        if line.lstrip().startswith(">"):
+            continue
+        kept.append(line)
+    return tidy_text("\n".join(kept))
+
+
+# Robots ------------------------------------------------------------------------------------------------
+
+
+def robot_reason(headers: dict, sender: str, content_type: str) -> str:
+    """Why this mail was sent by a program, or "" when a person sent it (RFC 3834 and common practice).
+
+    Such mail never files a ticket and is never answered: two robots answering each other is the one loop
+    a mail intake must make impossible.
+    """
+    auto_submitted = _first(headers, "auto-submitted").split(";")[0].strip().lower()
+    if auto_submitted and auto_submitted != "no":
+        return "auto-submitted"
+    if "x-autoreply" in headers or "x-autorespond" in headers:
+        return "autoreply"
+    if _first(headers, "precedence").strip().lower() in _PRECEDENCE_ROBOT:
+        return "precedence"
+    return_path = headers.get("return-path")
+    if return_path and _first(headers, "return-path").strip() in ("<>", ""):
+        return "bounce"
+    if sender.partition("@")[0] in _ROBOT_LOCAL_PARTS:
+        return "bounce"
+    if content_type == "multipart/report":
+        return "report"
+    if "list-id" in headers or "list-unsubscribe" in headers:
+        return "list"
+    return ""
+
+
+# The whole mail ----------------------------------------------------------------------------------------
+
+
+def parse(raw: bytes) -> ParsedMail:
+    """Parse one raw e-mail. Never raises on bad input: what cannot be read is left empty."""
+    message = email.message_from_bytes(raw, policy=email.policy.compat32)
+    headers = _raw_headers(message)
+    name, address = email.utils.parseaddr(_first(headers, "from"))
+    sender = address.strip().lower() if "@" in address else ""
+    text, attachments = _body_and_attachments(message)
+    return ParsedMail(
+        message_id=_message_id(headers, raw),
+        in_reply_to=message_ids(_first(headers, "in-reply-to")),
+        references=message_ids(_first(headers, "references")),
+        sender=sender,
+        sender_name=name.strip(),
+        subject=_first(headers, "subject"),
+        text=text,
+        attachments=attachments,
+        robot=robot_reason(headers, sender, message.get_content_type()),
+    )

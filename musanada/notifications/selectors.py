@@ -1,0 +1,66 @@
+"""Reading notifications: only those whose ticket the user may still see, through the tickets policy."""
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from musanada.core.errors import InvalidInput
+from musanada.notifications.models import Notification
+from musanada.tickets import policy
+from musanada.tickets.events import describe_all
+
+
+def notifications_for(user) -> QuerySet:
+    """The user's notifications on tickets they may still see: one lost from sight tells nothing more."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "pk", None) is None:
+        return Notification.objects.none()
+    return Notification.objects.filter(user=user, ticket__in=policy.visible_tickets(user).values("pk"))
+
+
+def unread_count(user) -> int:
+    """The bell's number: one COUNT query (after the user's reach, which the policy caches per request)."""
+    return notifications_for(user).filter(read_at__isnull=True).count()
+
+
+@dataclass
+class Page:
+    items: list  # (notification, text saying what happened)
+    next_cursor: str | None
+
+
+def _encode_cursor(notification: Notification) -> str:
+    raw = json.dumps([notification.created_at.isoformat(), notification.pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str):
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        stamp, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        return datetime.fromisoformat(stamp), int(pk)
+    except (ValueError, TypeError):
+        raise InvalidInput(_("This page link is not valid."), code="invalid_cursor", field="cursor") from None
+
+
+def notification_page(user, *, cursor: str | None = None, limit: int | None = None) -> Page:
+    """A page of the user's notifications, newest first (keyset pagination), each with its event described.
+
+    Fixed queries whatever the page size: the reach, the page, then the names the descriptions use.
+    """
+    limit = min(limit or settings.MUSANADA["PAGE_SIZE"], 200)
+    queryset = notifications_for(user)
+    if cursor:
+        stamp, pk = _decode_cursor(cursor)
+        queryset = queryset.filter(Q(created_at__lt=stamp) | Q(created_at=stamp, pk__lt=pk))
+    rows = list(
+        queryset.select_related("ticket", "event", "event__actor").order_by("-created_at", "-id")[: limit + 1]
+    )
+    next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    rows = rows[:limit]
+    texts = describe_all(row.event for row in rows)
+    return Page([(row, text) for row, (_event, text) in zip(rows, texts, strict=True)], next_cursor)

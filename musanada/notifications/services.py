@@ -1,0 +1,45 @@
+"""Writing notifications: created with the events that cause them, read by their owner."""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from musanada.core.errors import NotFound
+from musanada.notifications import selectors
+from musanada.notifications.models import Notification
+from musanada.notifications.recipients import recipients_for_batch
+
+
+def notify(events) -> list[Notification]:
+    """Notify whoever the events of one action concern, in one insert.
+
+    Called by the ticket services inside the transaction that saved the events: a refused or rolled-back
+    action leaves no notification behind.
+    """
+    events = [event for event in events if event.pk is not None]
+    rows = [
+        Notification(
+            user=user, ticket_id=event.ticket_id, event=event, kind=kind, created_at=event.created_at
+        )
+        for user, kind, event in recipients_for_batch(events)
+    ]
+    if not rows:
+        return []
+    return Notification.objects.bulk_create(rows)
+
+
+def notification_mark_read(user, notification_id) -> Notification:
+    """Mark one of the user's notifications read (NotFound for anyone else's, or one on a hidden ticket)."""
+    notification = (
+        selectors.notifications_for(user).select_related("ticket").filter(pk=notification_id).first()
+    )
+    if notification is None:
+        raise NotFound(_("No such notification."))
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notification_mark_all_read(user) -> int:
+    """Mark every unread notification of the user read; returns how many changed."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from musanada.notifications import views
+
+app_name = "notifications"
+
+urlpatterns = [
+    path("", views.notification_list, name="list"),
+    path("bell/", views.bell, name="bell"),
+    path("read-all/", views.notification_read_all, name="read-all"),
+    path("<int:pk>/open/", views.notification_open, name="open"),
+    path("<int:pk>/read/", views.notification_read, name="read"),
+]

@@ -1,0 +1,89 @@
+"""The notifications page, the bell and the read actions. Reading is GET; marking read is POST only."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from musanada.core.errors import InvalidInput, NotFound
+from musanada.notifications import selectors, services
+
+
+@login_required
+@require_GET
+def notification_list(request):
+    try:
+        page = selectors.notification_page(request.user, cursor=request.GET.get("after"))
+    except InvalidInput as error:
+        messages.error(request, str(error))
+        return redirect("notifications:list")
+    next_url = None
+    if page.next_cursor:
+        next_url = f"{reverse('notifications:list')}?{urlencode({'after': page.next_cursor})}"
+    return render(
+        request,
+        "notifications/list.html",
+        {
+            "notifications": page.items,
+            "next_url": next_url,
+            "is_first_page": not request.GET.get("after"),
+        },
+    )
+
+
+# htmx stops polling on this status: a page left open after signing out stops asking, and loses its bell.
+STOP_POLLING = 286
+
+
+@require_GET
+def bell(request):
+    """The bell alone, for htmx to refresh it in place."""
+    if not request.user.is_authenticated:
+        # Not a redirect: htmx would follow it and put the sign-in page inside the header.
+        return HttpResponse(status=STOP_POLLING)
+    response = render(request, "notifications/_bell.html")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _back(request):
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("notifications:list")
+
+
+def _mark_read(request, pk):
+    try:
+        return services.notification_mark_read(request.user, pk)
+    except NotFound:
+        raise Http404(_("No such notification.")) from None
+
+
+@login_required
+@require_POST
+def notification_open(request, pk):
+    """Mark the notification read and go to its ticket."""
+    notification = _mark_read(request, pk)
+    return redirect("ticket-detail", reference=notification.ticket.reference)
+
+
+@login_required
+@require_POST
+def notification_read(request, pk):
+    _mark_read(request, pk)
+    return _back(request)
+
+
+@login_required
+@require_POST
+def notification_read_all(request):
+    services.notification_mark_all_read(request.user)
+    messages.success(request, _("All your notifications are marked as read."))
+    return _back(request)

@@ -1,0 +1,183 @@
+/* Musanada: small enhancements over pages that work without JavaScript.
+ * - file inputs with a drop zone: files can be dropped or picked in several goes, are listed with their
+ *   sizes, and refused ones are explained before any upload (the server checks everything again);
+ * - the escalation form says which central service a requalified category goes to;
+ * - after an htmx answer replaces the page's main content, focus goes where the answer needs attention.
+ * Texts come translated from the page (data- attributes), never from this file.
+ */
+(function () {
+  "use strict";
+
+  var chosen = new WeakMap(); // file input → the files it will send
+
+  function fill(template, values) {
+    return (template || "").replace(/%\((\w+)\)s/g, function (whole, key) {
+      return key in values ? values[key] : whole;
+    });
+  }
+
+  // Sizes as the page's language writes them in Morocco (Latin digits in Arabic too, as CLDR's ar-MA).
+  function formatSize(bytes) {
+    var lang = document.documentElement.lang || "ar";
+    var unit = "byte";
+    var value = bytes;
+    if (bytes >= 1024 * 1024) {
+      unit = "megabyte";
+      value = bytes / (1024 * 1024);
+    } else if (bytes >= 1024) {
+      unit = "kilobyte";
+      value = bytes / 1024;
+    }
+    try {
+      return new Intl.NumberFormat(lang + "-MA", {
+        style: "unit", unit: unit, unitDisplay: "short", maximumFractionDigits: 1
+      }).format(value);
+    } catch (error) {
+      return Math.round(value * 10) / 10 + " " + { byte: "B", kilobyte: "KB", megabyte: "MB" }[unit];
+    }
+  }
+
+  function extension(name) {
+    var dot = name.lastIndexOf(".");
+    return dot < 0 ? "" : name.slice(dot + 1).toLowerCase();
+  }
+
+  function sameFile(a, b) {
+    return a.name === b.name && a.size === b.size && a.lastModified === b.lastModified;
+  }
+
+  /* Keep the acceptable files among the kept and the new ones; say why each other one was left out. */
+  function select(input, incoming) {
+    var data = input.dataset;
+    var types = (data.types || "").split(",");
+    var maxBytes = parseInt(data.maxBytes, 10);
+    var maxFiles = parseInt(data.maxFiles, 10);
+    var kept = (chosen.get(input) || []).slice();
+    var refused = [];
+    Array.prototype.forEach.call(incoming, function (file) {
+      if (kept.some(function (other) { return sameFile(other, file); })) return;
+      var values = { name: file.name };
+      if (types.indexOf(extension(file.name)) < 0) refused.push(fill(data.msgType, values));
+      else if (file.size === 0) refused.push(fill(data.msgEmpty, values));
+      else if (file.size > maxBytes) refused.push(fill(data.msgSize, values));
+      else if (kept.length >= maxFiles) refused.push(fill(data.msgCount, values));
+      else kept.push(file);
+    });
+    apply(input, kept, refused);
+  }
+
+  function apply(input, kept, refused) {
+    chosen.set(input, kept);
+    if (typeof DataTransfer === "function") {
+      var transfer = new DataTransfer();
+      kept.forEach(function (file) { transfer.items.add(file); });
+      input.files = transfer.files;
+    }
+    render(input, kept, refused || []);
+  }
+
+  function render(input, kept, refused) {
+    var list = document.getElementById(input.id + "_list");
+    if (!list) return;
+    list.textContent = "";
+    kept.forEach(function (file, index) {
+      var item = document.createElement("li");
+      var name = document.createElement("span");
+      name.className = "file-name";
+      name.textContent = file.name;
+      var size = document.createElement("span");
+      size.className = "file-size";
+      size.textContent = formatSize(file.size);
+      var remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "link remove-file";
+      remove.textContent = "×";
+      remove.setAttribute("aria-label", fill(input.dataset.msgRemove, { name: file.name }));
+      remove.addEventListener("click", function () {
+        var rest = kept.slice(0, index).concat(kept.slice(index + 1));
+        apply(input, rest, []);
+        input.focus();
+      });
+      item.append(name, " ", size, " ", remove);
+      list.append(item);
+    });
+    refused.forEach(function (message) {
+      var item = document.createElement("li");
+      item.className = "refused";
+      item.setAttribute("role", "alert");
+      item.textContent = message;
+      list.append(item);
+    });
+  }
+
+  function enhance(root) {
+    (root || document).querySelectorAll("[data-dropzone]").forEach(function (zone) {
+      if (zone.classList.contains("enhanced")) return;
+      var input = zone.querySelector("input[type=file]");
+      if (!input || typeof DataTransfer !== "function") return;
+      zone.classList.add("enhanced");
+      var hint = zone.querySelector(".drop-hint");
+      if (hint) hint.hidden = false;
+      var list = document.getElementById(input.id + "_list");
+      if (list) {
+        var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+        described.push(list.id);
+        input.setAttribute("aria-describedby", described.join(" "));
+      }
+      chosen.set(input, []);
+      input.addEventListener("change", function () {
+        select(input, input.files);
+      });
+      zone.addEventListener("dragover", function (event) {
+        event.preventDefault();
+        zone.classList.add("dragging");
+      });
+      zone.addEventListener("dragleave", function () {
+        zone.classList.remove("dragging");
+      });
+      zone.addEventListener("drop", function (event) {
+        event.preventDefault();
+        zone.classList.remove("dragging");
+        if (event.dataTransfer && event.dataTransfer.files.length) select(input, event.dataTransfer.files);
+      });
+    });
+  }
+
+  // Escalation from an academy: the central service follows the chosen category.
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    var form = field.closest && field.closest("#action-escalate");
+    if (!form || field.name !== "category") return;
+    var map = document.getElementById("escalate-destinations");
+    var line = document.getElementById("escalate-destination");
+    var desk = map && JSON.parse(map.textContent)[field.value];
+    if (desk && line) line.querySelector("[data-destination-text]").textContent = fill(line.dataset.template, { desk: desk });
+  });
+
+  // After htmx replaced the main content: the first field in error, else the refusal, else the confirmation.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var main = document.getElementById("main");
+    if (!main || event.detail.target !== main) return;
+    enhance(main);
+    var target = main.querySelector("[aria-invalid=true]") || document.getElementById("ticket-error") ||
+      document.getElementById("messages") || main;
+    target.focus();
+  });
+
+  // An answer htmx does not swap (the ticket is gone from this user's sight, a server error): show the page.
+  document.addEventListener("htmx:responseError", function () {
+    window.location.reload();
+  });
+
+  document.addEventListener("htmx:sendError", function (event) {
+    var form = event.detail.elt;
+    if (!form || !form.prepend || form.querySelector(".offline")) return;
+    var alert = document.createElement("p");
+    alert.className = "alert error offline";
+    alert.setAttribute("role", "alert");
+    alert.textContent = document.body.dataset.msgOffline;
+    form.prepend(alert);
+  });
+
+  enhance(document);
+})();

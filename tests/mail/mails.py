@@ -1,0 +1,51 @@
+"""Building test mails as mail clients send them, and reading the committed .eml fixtures."""
+
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DESK_ADDRESS = "cri-tanger@men.gov.ma"
+# The smallest valid PNG: a real image, so that the attachment checks accept it by its content.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f"
+    "0005000201e2b1f8e40000000049454e44ae426082"
+)
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def fixture_bytes(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def make_mail(
+    *,
+    sender="teacher@demo.musanada.ma",
+    subject="Cannot enter the grades",
+    body="Massar refuses the grades of class 3 since this morning.",
+    message_id=None,
+    headers=(),
+    attachments=(),
+    html=None,
+) -> bytes:
+    """A mail as a client would send it to the desk's address; `attachments` are (name, bytes, mime type)."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = DESK_ADDRESS
+    if subject is not None:
+        message["Subject"] = subject
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = message_id or make_msgid(domain="example.ma")
+    for name, value in headers:
+        message[name] = value
+    if body is not None:
+        message.set_content(body)
+    if html is not None:
+        if body is None:
+            message.set_content(html, subtype="html")
+        else:
+            message.add_alternative(html, subtype="html")
+    for name, content, mime in attachments:
+        maintype, subtype = mime.split("/")
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
+    return message.as_bytes()

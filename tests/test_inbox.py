@@ -1,0 +1,602 @@
+"""The lists as each role uses them: tabs and their counts, filters, keyword search, sorts and pages, the
+unit tree of supervisors and observers, htmx partial updates, and a fixed number of queries per page."""
+
+import importlib
+import re
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.apps import apps
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.html import escape
+
+from musanada.core.errors import InvalidInput
+from musanada.tickets import policy, selectors, services
+from musanada.tickets.models import Ticket
+from musanada.tickets.workflow import Priority, Status
+
+NEUTRAL = "وصف المشكل بالتفصيل."
+
+
+def file(people, units, categories, requester="teacher", unit="01001A", category="massar", **fields):
+    return services.ticket_file(
+        people[requester],
+        unit=units[unit],
+        category=categories[category],
+        subject=fields.pop("subject", "طلب مساعدة"),
+        description=fields.pop("description", NEUTRAL),
+        **fields,
+    )
+
+
+@pytest.fixture
+def world(people, units, categories):
+    """Eleven tickets at every level of two academies (see each line); names are what the tests use."""
+    t = {}
+    t["fresh"] = file(
+        people, units, categories, category="massar-grades", priority=Priority.HIGH, subject="إدخال النقط"
+    )
+    t["taken"] = file(people, units, categories)
+    services.ticket_take(people["head"], t["taken"])
+    t["waiting"] = file(people, units, categories)
+    services.ticket_request_info(people["head"], t["waiting"], body="أي قسم؟")
+    t["solved"] = file(people, units, categories)
+    services.ticket_resolve(people["head"], t["solved"], resolution="تم.")
+    t["referred"] = file(people, units, categories)
+    services.ticket_escalate(people["head"], t["referred"], note="جربت")
+    t["province_taken"] = file(people, units, categories, category="accounts")
+    services.ticket_escalate(people["head"], t["province_taken"], note="جربت")
+    services.ticket_take(people["province"], t["province_taken"])
+    # A school head files for their school: it lands on the province.
+    t["head2_own"] = file(people, units, categories, requester="head2", unit="01002B")
+    t["at_region"] = file(people, units, categories, requester="province2", unit="MA-01-03")
+    services.ticket_escalate(people["province2"], t["at_region"], note="جربت")
+    t["at_central"] = file(people, units, categories)
+    for agent in ("head", "province", "region"):
+        services.ticket_escalate(people[agent], t["at_central"], note="جربت")
+    t["elsewhere"] = file(people, units, categories, requester="outsider_teacher", unit="02001D")
+    services.ticket_escalate(people["outsider_head"], t["elsewhere"], note="جربت")
+    t["french"] = file(
+        people,
+        units,
+        categories,
+        category="accounts",
+        priority=Priority.LOW,
+        subject="Réinitialisation du mot de passe",
+        description="Le compte est bloqué.",
+    )
+    return t
+
+
+def listed(response) -> list:
+    return re.findall(r'class="ref" href="/t/([A-Z]+-\d{4}-\d+)/"', response.content.decode())
+
+
+def names(world, response) -> set:
+    by_reference = {ticket.reference: name for name, ticket in world.items()}
+    return {by_reference[reference] for reference in listed(response)}
+
+
+def tab_counts(response) -> dict:
+    page = response.content.decode()
+    return {
+        key: int(n)
+        for key, n in re.findall(r'data-tab="(\w+)">[^<]*<span class="count" data-count="(\d+)"', page)
+    }
+
+
+def tree_units(response) -> dict:
+    page = response.content.decode()
+    return {
+        code: int(n) for code, n in re.findall(r'<li data-unit="([^"]+)">.*?data-count="(\d+)"', page, re.S)
+    }
+
+
+def shown(message, **params) -> str:
+    with translation.override("ar"):
+        text = str(message)
+        return escape(text % params if params else text)
+
+
+def get(client, **params):
+    return client.get(reverse("home"), params)
+
+
+ALL_TEACHER = {"fresh", "taken", "waiting", "solved", "referred", "province_taken", "at_central", "french"}
+# persona → tab → the tickets it lists (written out by hand from the world above).
+EXPECTED = {
+    "teacher": {"mine": ALL_TEACHER, "all": ALL_TEACHER},
+    "head": {
+        "mine": set(),
+        "new": {"fresh", "french"},
+        "assigned": {"taken"},
+        "waiting": {"waiting"},
+        "desk": {"fresh", "taken", "waiting", "french"},
+        "all": ALL_TEACHER,
+    },
+    "head2": {
+        "mine": {"head2_own"},
+        "new": set(),
+        "assigned": set(),
+        "waiting": set(),
+        "desk": set(),
+        "all": {"head2_own"},
+    },
+    "province": {
+        "mine": set(),
+        "new": {"referred", "head2_own"},
+        "assigned": {"province_taken"},
+        "waiting": set(),
+        "desk": {"referred", "head2_own", "province_taken"},
+        "all": {"referred", "head2_own", "province_taken", "at_central"},
+    },
+    "province2": {
+        "mine": {"at_region"},
+        "new": set(),
+        "assigned": set(),
+        "waiting": set(),
+        "desk": set(),
+        "all": {"at_region"},
+    },
+    "region": {
+        "mine": set(),
+        "new": {"at_region"},
+        "assigned": set(),
+        "waiting": set(),
+        "desk": {"at_region"},
+        "all": {"at_region", "at_central"},
+    },
+    "supervisor": {
+        "mine": set(),
+        "new": {"at_region"},
+        "assigned": set(),
+        "waiting": set(),
+        "desk": {"at_region"},
+        "subtree": (ALL_TEACHER - {"solved"}) | {"head2_own", "at_region"},
+        "all": ALL_TEACHER | {"head2_own", "at_region"},
+    },
+    "observer": {
+        "mine": set(),
+        "subtree": (ALL_TEACHER - {"solved"}) | {"head2_own"},
+        "all": ALL_TEACHER | {"head2_own"},
+    },
+    "central": {
+        "mine": set(),
+        "new": {"at_central"},
+        "assigned": set(),
+        "waiting": set(),
+        "desk": {"at_central"},
+        "all": {"at_central"},
+    },
+    "outsider": {
+        "mine": set(),
+        "new": {"elsewhere"},
+        "assigned": set(),
+        "waiting": set(),
+        "desk": {"elsewhere"},
+        "all": {"elsewhere"},
+    },
+    "outsider_teacher": {"mine": {"elsewhere"}, "all": {"elsewhere"}},
+}
+
+
+# Tabs and counts ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", sorted(EXPECTED))
+def test_each_tab_lists_exactly_its_tickets_and_its_count_agrees(client, people, world, persona):
+    client.force_login(people[persona])
+    expected = EXPECTED[persona]
+
+    first = get(client)
+    assert list(tab_counts(first)) == list(expected)  # the role's tabs, in order
+    for tab, wanted in expected.items():
+        response = get(client, tab=tab)
+        assert response.status_code == 200
+        assert names(world, response) == wanted, tab
+        assert tab_counts(response)[tab] == len(wanted) == len(listed(response))
+    # "All I can see" is exactly what the policy lets the persona see.
+    all_refs = set(listed(get(client, tab="all")))
+    assert all_refs == set(policy.visible_tickets(people[persona]).values_list("reference", flat=True))
+
+
+@pytest.mark.parametrize(
+    "persona, default", [("teacher", "mine"), ("head", "desk"), ("observer", "subtree"), ("central", "desk")]
+)
+def test_each_role_starts_on_its_own_list(client, people, world, persona, default):
+    client.force_login(people[persona])
+    page = get(client).content.decode()
+    assert re.search(rf'aria-current="page"[^>]*data-tab="{default}"', page)
+
+
+def test_an_unknown_tab_falls_back_to_the_default_list_with_a_message(client, people, world):
+    client.force_login(people["head"])
+    response = get(client, tab="everything")
+    assert response.status_code == 200
+    assert shown(_unknown_tab()) in response.content.decode()
+    assert names(world, response) == EXPECTED["head"]["desk"]
+
+
+def _unknown_tab():
+    from musanada.web.views.inbox import _UNKNOWN_TAB
+
+    return _UNKNOWN_TAB
+
+
+def test_a_requester_sees_the_status_and_the_level_holding_each_request(client, people, world):
+    client.force_login(people["teacher"])
+    page = get(client, tab="mine").content.decode()
+    with translation.override("ar"):
+        for name, level in (("fresh", "school"), ("referred", "province"), ("at_central", "central")):
+            ticket = Ticket.objects.select_related("desk").get(pk=world[name].pk)
+            row = page[page.index(ticket.reference) :]
+            row = row[: row.index("</tr>")]
+            assert escape(ticket.desk.name) in row and escape(str(ticket.desk.level.label)) in row
+            assert escape(str(Status(ticket.status).label)) in row
+            assert ticket.desk.level == level
+
+
+# Filters ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params, wanted",
+    [
+        # An information system includes its topics.
+        (
+            {"category": "massar"},
+            {"fresh", "taken", "waiting", "solved", "referred", "head2_own", "at_region", "at_central"},
+        ),
+        ({"category": "massar-grades"}, {"fresh"}),
+        ({"priority": "high"}, {"fresh"}),
+        ({"priority": "low"}, {"french"}),
+        ({"status": "waiting"}, {"waiting"}),
+        ({"status": "resolved"}, {"solved"}),
+        ({"unit": "01002B"}, {"head2_own"}),
+        ({"unit": "MA-01-03"}, {"at_region"}),
+        ({"unit": "MA-01-01", "status": "new"}, {"fresh", "referred", "head2_own", "at_central", "french"}),
+    ],
+)
+def test_each_filter_narrows_the_list_and_the_counts(client, people, categories, world, params, wanted):
+    if "category" in params:
+        params = {**params, "category": categories[params["category"]].pk}
+    client.force_login(people["supervisor"])
+    response = get(client, tab="all", **params)
+    assert names(world, response) == wanted
+    assert tab_counts(response)["all"] == len(wanted)
+    # The other tabs count with the same filters.
+    subtree = get(client, tab="subtree", **params)
+    assert tab_counts(response)["subtree"] == len(listed(subtree))
+
+
+def test_the_age_filter_keeps_the_requests_filed_before_that_many_days(client, people, units, categories):
+    now = timezone.now()
+    made = {}
+    for days in (0, 2, 5, 10, 40):
+        with mock.patch("django.utils.timezone.now", return_value=now - timedelta(days=days, minutes=1)):
+            made[days] = file(people, units, categories).reference
+    client.force_login(people["head"])
+    for age, wanted in ((1, {2, 5, 10, 40}), (3, {5, 10, 40}), (7, {10, 40}), (30, {40})):
+        response = get(client, tab="desk", age=age)
+        assert set(listed(response)) == {made[days] for days in wanted}, age
+        assert tab_counts(response)["desk"] == len(wanted)
+
+
+def test_filters_not_understood_are_ignored_with_a_message_beside_them(client, people, world):
+    client.force_login(people["head"])
+    response = get(client, tab="desk", category="abc", priority="very", status="lost", age="5", sort="random")
+    page = response.content.decode()
+    assert response.status_code == 200
+    from musanada.web.views.inbox import _IGNORED
+
+    assert shown(_IGNORED) in page
+    assert names(world, response) == EXPECTED["head"]["desk"]
+    for field in ("category", "priority", "status", "age", "sort"):
+        assert f'id="id_{field}_error"' in page
+
+
+def test_a_requester_gets_no_origin_unit_filter_and_a_forged_one_lists_nothing(client, people, world):
+    client.force_login(people["teacher"])
+    assert 'name="unit"' not in get(client).content.decode()
+
+    response = get(client, unit="01001A")
+
+    assert response.status_code == 200
+    assert listed(response) == [] and tab_counts(response) == {}
+    assert shown(selectors.UNIT_OUT_OF_REACH, code="01001A") in response.content.decode()
+
+
+# Keyword search -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query, wanted",
+    [
+        ("ادخال النقط", {"fresh"}),  # typed without the hamza
+        ("إدخال النقط", {"fresh"}),
+        ("النقط", {"fresh"}),
+        ("النُّقَط", {"fresh"}),  # with tashkeel
+        ("reinitialisation", {"french"}),  # typed without the accent
+        ("RÉINITIALISATION mot", {"french"}),
+        ("bloque", {"french"}),  # a word of the description
+        ("ادخال passe", set()),  # every word must match
+        ("لا شيء من هذا", set()),
+    ],
+)
+def test_keyword_search_matches_spelling_variants(client, people, world, query, wanted):
+    client.force_login(people["teacher"])
+    response = get(client, tab="all", q=query)
+    assert names(world, response) == wanted
+    assert tab_counts(response)["all"] == len(wanted)
+
+
+def test_searching_a_reference_finds_that_ticket_exactly(client, people, world):
+    client.force_login(people["head"])
+    reference = world["taken"].reference
+    assert names(world, get(client, tab="all", q=reference)) == {"taken"}
+    assert names(world, get(client, tab="all", q=reference.lower())) == {"taken"}
+
+
+def test_search_never_reaches_beyond_what_the_user_may_see(client, people, world):
+    client.force_login(people["outsider"])
+    assert listed(get(client, tab="all", q="إدخال النقط")) == []
+    assert listed(get(client, tab="all", q=world["fresh"].reference)) == []
+
+
+def test_a_requalified_subject_is_searchable_and_the_old_one_no_longer(people, units, categories):
+    ticket = file(people, units, categories, subject="تعذر الولوج")
+    services.ticket_escalate(people["head"], ticket, note="جربت", subject="إعادة تعيين القن السري")
+
+    def found(query):
+        return set(selectors.ticket_list(people["province"], filters=selectors.search_filter(query)).items)
+
+    assert found("اعاده تعيين") == {ticket}
+    assert found("الولوج") == set()
+
+
+def test_the_data_migration_fills_the_search_text_of_existing_tickets(people, units, categories):
+    ticket = file(people, units, categories, subject="إدخال النقط")
+    Ticket.objects.filter(pk=ticket.pk).update(search_text="")
+    migration = importlib.import_module("musanada.tickets.migrations.0004_ticket_search_text")
+
+    migration.fill_search_text(apps, None)
+
+    assert (
+        Ticket.objects.get(pk=ticket.pk).search_text
+        == f"ادخال النقط {NEUTRAL[:-1]}. {ticket.reference.lower()}"
+    )
+
+
+def test_postgresql_has_a_trigram_index_on_the_search_text(db):
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Ticket._meta.db_table)
+    trigram = constraints.get("ticket_search_text_trgm")
+    if connection.vendor == "postgresql":
+        assert trigram is not None and trigram["columns"] == ["search_text"] and trigram["type"] == "gin"
+    else:
+        assert trigram is None  # SQLite scans; the migration adds nothing there
+
+
+# Sorts and pages ----------------------------------------------------------------------------------------
+
+
+def _burst(people, units, categories):
+    """Tickets with every priority, some filed in the same instant, some touched later."""
+    moment = timezone.now() - timedelta(hours=3)
+    made = []
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        for priority in (Priority.LOW, Priority.URGENT, Priority.NORMAL, Priority.HIGH, Priority.NORMAL):
+            made.append(file(people, units, categories, priority=priority))
+    for priority in (Priority.HIGH, Priority.LOW, Priority.URGENT):
+        made.append(file(people, units, categories, priority=priority))
+    services.ticket_take(people["head"], made[0])
+    services.ticket_take(people["head"], made[3])
+    return made
+
+
+def _sort_key(sort):
+    rank = selectors.PRIORITY_RANK
+    return {
+        "activity": lambda t: (t.updated_at, t.pk),
+        "filed": lambda t: (t.filed_at, t.pk),
+        "priority": lambda t: (rank[t.priority], t.updated_at, t.pk),
+    }[sort]
+
+
+@pytest.mark.parametrize("sort", ["activity", "filed", "priority"])
+def test_each_sort_pages_through_every_ticket_once_in_order(people, units, categories, sort):
+    _burst(people, units, categories)
+    user = people["head"]
+    expected = sorted(policy.visible_tickets(user), key=_sort_key(sort), reverse=True)
+    for limit in (1, 3, 50):
+        seen, cursor = [], None
+        while True:
+            page = selectors.ticket_list(user, sort=sort, cursor=cursor, limit=limit)
+            seen += page.items
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        assert [t.pk for t in seen] == [t.pk for t in expected], limit
+
+
+def test_the_pages_follow_the_chosen_sort_and_keep_the_filters(client, people, units, categories, settings):
+    settings.MUSANADA = {**settings.MUSANADA, "PAGE_SIZE": 2}
+    made = _burst(people, units, categories)
+    client.force_login(people["head"])
+    url = reverse("home") + "?" + f"tab=desk&sort=priority&priority={Priority.NORMAL}"
+    references = []
+    while url:
+        response = client.get(url)
+        references += listed(response)
+        found = re.search(r'<a rel="next" href="([^"]+)"', response.content.decode())
+        url = reverse("home") + found.group(1).replace("&amp;", "&") if found else None
+    normal = sorted(
+        (t for t in made if t.priority == Priority.NORMAL), key=_sort_key("priority"), reverse=True
+    )
+    assert references == [t.reference for t in normal]
+
+    by_priority = listed(get(client, tab="desk", sort="priority"))
+    ranks = [Ticket.objects.get(reference=r).priority for r in by_priority]
+    assert ranks == sorted(ranks, key=selectors.PRIORITY_RANK.get, reverse=True)
+
+
+def test_a_cursor_made_for_another_sort_is_refused(people, units, categories):
+    _burst(people, units, categories)
+    cursor = selectors.ticket_list(people["head"], limit=2).next_cursor
+    assert selectors.ticket_list(people["head"], limit=2, cursor=cursor).items
+    with pytest.raises(InvalidInput) as refused:
+        selectors.ticket_list(people["head"], limit=2, cursor=cursor, sort="priority")
+    assert refused.value.field == "cursor"
+
+
+# The unit tree ------------------------------------------------------------------------------------------
+
+
+def test_supervisor_drills_from_the_academy_to_a_province_to_a_school(client, people, units, world):
+    client.force_login(people["supervisor"])
+    open_in = {
+        "MA-01": len(EXPECTED["supervisor"]["subtree"]),
+        "MA-01-01": len(EXPECTED["observer"]["subtree"]),
+        "MA-01-03": 1,
+        "01001A": len(ALL_TEACHER - {"solved"}),
+        "01002B": 1,
+    }
+
+    top = tree_units(get(client))
+    assert top == {"MA-01": open_in["MA-01"]}
+
+    academy = tree_units(get(client, unit="MA-01"))
+    provinces = {
+        unit.code for unit in units.values() if unit.parent_id == units["MA-01"].pk and unit.is_active
+    }
+    assert set(academy) == provinces
+    assert academy["MA-01-01"] == open_in["MA-01-01"] and academy["MA-01-03"] == open_in["MA-01-03"]
+    assert sum(academy.values()) == open_in["MA-01"]
+
+    province = get(client, unit="MA-01-01", tab="subtree")
+    assert tree_units(province) == {"01001A": open_in["01001A"], "01002B": open_in["01002B"]}
+    assert names(world, province) == EXPECTED["observer"]["subtree"]
+    trail = province.content.decode().split('class="trail"')[1].split("</ol>")[0]
+    assert escape(units["MA-01"].name_ar) in trail and escape(units["MA-01-01"].name_ar) in trail
+
+    # Choosing a school lists its requests; the count shown beside it is the list's length.
+    school = get(client, unit="01002B", tab="subtree")
+    assert names(world, school) == {"head2_own"}
+    assert tab_counts(school)["subtree"] == open_in["01002B"]
+
+
+def test_the_tree_links_open_the_subtree_tab_with_the_filters_kept(client, people, world):
+    client.force_login(people["supervisor"])
+    page = get(client, unit="MA-01-01", priority="high").content.decode()
+    assert 'href="?priority=high&amp;unit=01001A&amp;tab=subtree"' in page
+    assert tree_units(get(client, unit="MA-01-01", priority="high")) == {"01001A": 1, "01002B": 0}
+
+
+def test_observer_tree_starts_at_their_province_and_shows_nothing_outside(client, people, world):
+    client.force_login(people["observer"])
+    assert tree_units(get(client)) == {"MA-01-01": len(EXPECTED["observer"]["subtree"])}
+    schools = get(client, unit="MA-01-01")
+    assert set(tree_units(schools)) == {"01001A", "01002B"}
+    # The trail never climbs above the observer's own root.
+    trail = schools.content.decode().split('class="trail"')[1].split("</ol>")[0]
+    assert "MA-01&" not in trail and 'unit=MA-01"' not in trail
+
+
+@pytest.mark.parametrize(
+    "persona, unit",
+    [
+        ("observer", "MA-01"),  # above their root
+        ("observer", "MA-01-03"),  # beside it
+        ("observer", "02001D"),  # another academy
+        ("observer", "NO-SUCH-UNIT"),
+        ("supervisor", "MA-02"),
+        ("province", "01301C"),  # a school of another province
+        ("head", "01002B"),
+        ("outsider", "01001A"),
+    ],
+)
+def test_drilling_into_a_unit_outside_reach_is_refused_and_shows_no_data(
+    client, people, world, persona, unit
+):
+    client.force_login(people[persona])
+
+    response = get(client, unit=unit, tab="all")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert shown(selectors.UNIT_OUT_OF_REACH, code=unit) in page
+    assert listed(response) == [] and tab_counts(response) == {} and tree_units(response) == {}
+
+
+@pytest.mark.parametrize(
+    "persona, unit, wanted",
+    [
+        ("province", "01001A", {"referred", "province_taken", "at_central"}),
+        ("central", "01001A", {"at_central"}),
+        ("head", "01001A", ALL_TEACHER),
+    ],
+)
+def test_desk_agents_filter_by_an_origin_unit_under_their_desk(client, people, world, persona, unit, wanted):
+    client.force_login(people[persona])
+    response = get(client, unit=unit, tab="all")
+    assert names(world, response) == wanted
+    assert tree_units(response) == {}  # the tree is for supervisors and observers
+
+
+# htmx and queries ---------------------------------------------------------------------------------------
+
+
+def test_with_htmx_only_the_list_region_is_sent_and_without_it_the_whole_page(client, people, world):
+    client.force_login(people["supervisor"])
+
+    full = get(client, tab="subtree")
+    partial = client.get(reverse("home"), {"tab": "subtree", "q": "النقط"}, HTTP_HX_REQUEST="true")
+
+    assert "<html" in full.content.decode() and 'id="inbox-results"' in full.content.decode()
+    assert 'hx-get="/"' in full.content.decode() and 'hx-target="#inbox-results"' in full.content.decode()
+    body = partial.content.decode()
+    assert partial.status_code == 200 and "<html" not in body and 'id="inbox-filters"' in body
+    assert names(world, partial) == {"fresh"}
+    assert "HX-Request" in partial["Vary"]
+
+
+def _ticket_queries(captured) -> int:
+    """The queries that read the ticket table for the list itself (the header's bell reads it for itself)."""
+    return sum(
+        'FROM "tickets_ticket"' in query["sql"] and '"notifications_' not in query["sql"]
+        for query in captured.captured_queries
+    )
+
+
+@pytest.mark.parametrize(
+    "persona, params, ticket_queries",
+    [
+        ("teacher", {}, 2 + 1),  # two tab counts, the page
+        ("head", {"q": "طلب", "sort": "priority"}, 6 + 1),
+        ("supervisor", {"unit": "MA-01-01", "tab": "subtree"}, 7 + 1 + 1),  # and the tree's counts
+        (
+            "observer",
+            {"unit": "01001A", "tab": "all", "sort": "filed"},
+            3 + 1 + 0,
+        ),  # a school has no children
+    ],
+)
+def test_a_list_page_costs_the_same_queries_whatever_the_number_of_tickets(
+    client, people, units, categories, django_assert_num_queries, persona, params, ticket_queries
+):
+    client.force_login(people[persona])
+    for _ in range(3):
+        file(people, units, categories)
+    with CaptureQueriesContext(connection) as small:
+        assert get(client, **params).status_code == 200
+    assert _ticket_queries(small) == ticket_queries
+
+    for _ in range(30):
+        file(people, units, categories, requester="head2", unit="01002B")
+        file(people, units, categories)
+    with django_assert_num_queries(len(small.captured_queries)):
+        assert get(client, **params).status_code == 200

@@ -1,0 +1,323 @@
+"""Background jobs: queued with the action that needs them, run once, retried, kept when they keep failing."""
+
+import os
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from musanada.jobs import enqueue, job, run_due_jobs, run_job
+from musanada.jobs.models import Job, JobStatus
+from musanada.jobs.runner import STALLED_ERROR, enqueue_periodic, schedule_periodic
+from musanada.jobs.worker import start_embedded_worker, stop_embedded_worker
+from musanada.tickets import services
+from musanada.tickets.models import Event
+from musanada.tickets.workflow import EventKind, Status
+
+RECORDED: list[dict] = []
+SMTP = {"up": True}
+RUNS = {"count": 0}
+RAN = threading.Event()
+
+
+class WorkerKilled(BaseException):
+    """What a worker process being killed mid-job looks like from inside: not an ordinary failure."""
+
+
+@job("tests.record")
+def record(payload):
+    RECORDED.append(payload)
+    RAN.set()
+
+
+@job("tests.send_mail")
+def send_mail(payload):
+    if not SMTP["up"]:
+        raise ConnectionRefusedError("SMTP server at 127.0.0.1:2525 refused the connection")
+    RECORDED.append(payload)
+
+
+@job("tests.slow")
+def slow(payload):
+    RUNS["count"] += 1
+    time.sleep(0.3)
+
+
+@job("tests.dies_once")
+def dies_once(payload):
+    RUNS["count"] += 1
+    if RUNS["count"] == 1:
+        raise WorkerKilled
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state():
+    RECORDED.clear()
+    SMTP["up"] = True
+    RUNS["count"] = 0
+    RAN.clear()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The clock, frozen at a known instant and moved by hand."""
+
+    class Clock:
+        now = timezone.now()
+
+        def advance(self, **delta):
+            self.now += timedelta(**delta)
+
+    frozen = Clock()
+    monkeypatch.setattr(timezone, "now", lambda: frozen.now)
+    return frozen
+
+
+def file_ticket(people, units, categories):
+    return services.ticket_file(
+        people["teacher"],
+        unit=units["01001A"],
+        category=categories["massar"],
+        subject="تعذر إدخال النقط",
+        description="Le système refuse la saisie des notes du contrôle continu.",
+    )
+
+
+def test_a_job_queued_by_an_action_that_rolls_back_never_exists(people, units, categories):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        ticket = file_ticket(people, units, categories)
+        enqueue("tests.record", {"ticket": ticket.reference})
+        raise RuntimeError("the action failed after queueing its mail")
+
+    assert not Job.objects.exists()
+    assert run_due_jobs() == 0
+    assert RECORDED == []
+
+
+def test_a_committed_job_is_handed_to_the_backend_and_runs_once(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as handed_over:
+        queued = enqueue("tests.record", {"ticket": "MSN-2026-000001"})
+    assert len(handed_over) == 1
+
+    assert run_due_jobs() == 1
+    assert run_due_jobs() == 0
+    assert run_job(queued.pk) is False
+    assert RECORDED == [{"ticket": "MSN-2026-000001"}]
+    queued.refresh_from_db()
+    assert queued.status == JobStatus.DONE and queued.attempts == 1 and queued.finished_at is not None
+
+
+def test_a_job_with_a_key_is_queued_once(db):
+    first = enqueue("tests.record", {"notification": 7}, key="notification:7")
+    second = enqueue("tests.record", {"notification": 7}, key="notification:7")
+    assert second.pk == first.pk
+    assert run_due_jobs() == 1
+    assert RECORDED == [{"notification": 7}]
+
+
+def test_a_delayed_job_waits_for_its_time(db, clock):
+    enqueue("tests.record", {"reminder": 1}, delay=timedelta(minutes=10))
+    assert run_due_jobs() == 0
+    clock.advance(minutes=10)
+    assert run_due_jobs() == 1
+
+
+def test_a_failing_job_is_retried_with_back_off_then_kept_as_failed_until_an_administrator_retries_it(
+    client, people, settings, clock
+):
+    settings.MUSANADA_JOBS_MAX_ATTEMPTS = 3
+    SMTP["up"] = False
+    mail = enqueue("tests.send_mail", {"to": "head@example.ma"})
+
+    assert run_due_jobs() == 1
+    mail.refresh_from_db()
+    assert mail.status == JobStatus.QUEUED and mail.attempts == 1
+    assert mail.run_after == clock.now + timedelta(seconds=30)
+    assert "SMTP server at 127.0.0.1:2525 refused the connection" in mail.last_error
+
+    clock.advance(seconds=29)
+    assert run_due_jobs() == 0
+    clock.advance(seconds=1)
+    assert run_due_jobs() == 1
+    mail.refresh_from_db()
+    assert mail.attempts == 2 and mail.run_after == clock.now + timedelta(seconds=60)
+
+    clock.advance(seconds=60)
+    assert run_due_jobs() == 1
+    mail.refresh_from_db()
+    assert mail.status == JobStatus.FAILED and mail.attempts == 3
+    assert "refused the connection" in mail.last_error
+
+    clock.advance(days=30)
+    assert run_due_jobs() == 0
+    assert Job.objects.get(pk=mail.pk).status == JobStatus.FAILED
+    assert RECORDED == []
+
+    client.force_login(people["admin"])
+    listing = client.get("/admin/jobs/job/", {"status__exact": "failed"})
+    assert listing.status_code == 200 and b"tests.send_mail" in listing.content
+    detail = client.get(f"/admin/jobs/job/{mail.pk}/change/")
+    assert b"refused the connection" in detail.content
+
+    SMTP["up"] = True
+    answer = client.post("/admin/jobs/job/", {"action": "retry", "_selected_action": [mail.pk]})
+    assert answer.status_code == 302
+    mail.refresh_from_db()
+    assert mail.status == JobStatus.QUEUED and mail.attempts == 0
+
+    assert run_due_jobs() == 1
+    mail.refresh_from_db()
+    assert mail.status == JobStatus.DONE
+    assert RECORDED == [{"to": "head@example.ma"}]
+
+
+def test_a_job_whose_worker_died_is_taken_over_after_its_lease(db, settings, clock):
+    settings.MUSANADA_JOBS_LEASE_SECONDS = 600
+    queued = enqueue("tests.dies_once")
+    with pytest.raises(WorkerKilled):
+        run_due_jobs()
+    assert Job.objects.get(pk=queued.pk).status == JobStatus.RUNNING
+
+    clock.advance(seconds=599)
+    assert run_due_jobs() == 0
+    clock.advance(seconds=1)
+    assert run_due_jobs() == 1
+    queued.refresh_from_db()
+    assert queued.status == JobStatus.DONE and queued.attempts == 2 and RUNS["count"] == 2
+
+
+def test_a_job_that_kills_its_worker_on_its_last_attempt_is_failed_not_left_running(db, settings, clock):
+    settings.MUSANADA_JOBS_LEASE_SECONDS = 600
+    queued = enqueue("tests.dies_once", max_attempts=1)
+    with pytest.raises(WorkerKilled):
+        run_due_jobs()
+
+    clock.advance(seconds=600)
+    assert run_due_jobs() == 0
+    queued.refresh_from_db()
+    assert queued.status == JobStatus.FAILED and queued.last_error == STALLED_ERROR
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="SQLite serialises all writers, so two workers cannot race there; the race is tested on PostgreSQL",
+)
+def test_two_workers_racing_for_one_job_run_it_once(transactional_db):
+    queued = enqueue("tests.slow")
+    start = threading.Barrier(6)
+    outcomes = []
+
+    def worker():
+        try:
+            start.wait()
+            outcomes.append(run_job(queued.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert sorted(outcomes) == [False] * 5 + [True]
+    assert RUNS["count"] == 1
+    assert Job.objects.get(pk=queued.pk).status == JobStatus.DONE
+
+
+def test_a_periodic_slot_runs_once_however_many_schedulers_queue_it(people, units, categories, clock):
+    clock.now = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+    ticket = file_ticket(people, units, categories)
+    services.ticket_resolve(people["head"], ticket, resolution="Videz le cache du navigateur.")
+    clock.advance(days=8)
+
+    schedule_periodic()
+    schedule_periodic()
+    enqueue_periodic("tickets.close_resolved")  # what Celery beat does at each tick
+    assert Job.objects.filter(name="tickets.close_resolved").count() == 1
+
+    run_due_jobs()
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED
+    closing = Event.objects.get(ticket=ticket, kind=EventKind.CLOSED)
+    assert closing.by_system and closing.actor is None
+
+    clock.advance(hours=13, minutes=59)  # 23:59 UTC, the same daily slot
+    schedule_periodic()
+    assert Job.objects.filter(name="tickets.close_resolved").count() == 1
+    clock.advance(minutes=1)  # midnight UTC: the next slot
+    schedule_periodic()
+    assert Job.objects.filter(name="tickets.close_resolved").count() == 2
+
+
+def test_the_embedded_worker_runs_a_job_right_after_commit(transactional_db, settings):
+    # A long poll: the job must run because the commit woke the worker, not because it polled.
+    settings.MUSANADA_JOBS_POLL_SECONDS = 300
+    worker = start_embedded_worker()
+    try:
+        assert worker is not None and worker.alive
+        # Its first tick queues and runs the periodic jobs; SQLite's in-memory test database cannot have two
+        # threads writing at once, so the test writes only once the worker sleeps.
+        assert worker.idle.wait(20)
+        with transaction.atomic():
+            queued = enqueue("tests.record", {"ticket": "MSN-2026-000002"})
+            assert not RAN.wait(0.5), "a job must not run before its transaction commits"
+        assert RAN.wait(10)
+    finally:
+        stop_embedded_worker()
+    assert not worker.alive
+    assert RECORDED == [{"ticket": "MSN-2026-000002"}]
+    assert Job.objects.get(pk=queued.pk).status == JobStatus.DONE
+
+
+def test_the_embedded_worker_does_not_start_with_the_celery_backend(settings):
+    settings.MUSANADA_JOBS_BACKEND = "celery"
+    assert start_embedded_worker() is None
+
+
+@pytest.fixture
+def redis_broker(settings):
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=2).ping()
+    except redis.exceptions.RedisError as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis is required in CI at {settings.CELERY_BROKER_URL}: {error}")
+        pytest.skip(f"Redis is not reachable at {settings.CELERY_BROKER_URL} ({error}); start redis-server")
+    return settings.CELERY_BROKER_URL
+
+
+def test_a_real_celery_worker_runs_a_committed_job_through_redis(
+    redis_broker, transactional_db, settings, people, units, categories
+):
+    from celery.contrib.testing.worker import start_worker
+
+    from musanada.jobs.celery import app
+
+    settings.MUSANADA_JOBS_BACKEND = "celery"
+    settings.MUSANADA = {**settings.MUSANADA, "AUTO_CLOSE_DAYS": 0}
+    ticket = file_ticket(people, units, categories)
+    services.ticket_resolve(people["head"], ticket, resolution="Videz le cache du navigateur.")
+
+    # A queue of this test's own, so that another test run on the same Redis cannot take its messages.
+    queue = f"musanada-test-{uuid.uuid4().hex}"
+    default_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=30):
+            with transaction.atomic():
+                queued = enqueue("tickets.close_resolved")
+            deadline = time.monotonic() + 20
+            while Job.objects.get(pk=queued.pk).status != JobStatus.DONE and time.monotonic() < deadline:
+                time.sleep(0.1)
+    finally:
+        app.conf.task_default_queue = default_queue
+
+    assert Job.objects.get(pk=queued.pk).status == JobStatus.DONE
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED

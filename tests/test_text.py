@@ -1,0 +1,51 @@
+"""The search normaliser: what people type and what is stored fold to the same spelling."""
+
+import pytest
+
+from musanada.core.text import MAX_TERMS, normalize, search_document, search_terms
+
+
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("ادخال النقط", "إدخال النقط"),  # hamza under alef
+        ("اعادة", "إعادة"),
+        ("امتحان", "أمتحان"),  # hamza over alef
+        ("امنه", "آمنة"),  # madda, ta marbuta
+        ("الله", "ٱلله"),  # alef wasla
+        ("مستشفي", "مستشفى"),  # alef maqsura
+        ("مسوول", "مسؤول"),  # waw with hamza
+        ("رييس", "رئيس"),  # yeh with hamza
+        ("معلم", "مُعَلِّم"),  # tashkeel
+        ("كتاب", "كـــتاب"),  # tatweel
+        ("reinitialisation", "Réinitialisation"),  # French accents
+        ("ecole", "ÉCOLE"),  # case and accent
+        ("msn-2026-000123", "MSN-٢٠٢٦-٠٠٠١٢٣"),  # Arabic-Indic digits
+    ],
+)
+def test_typed_and_stored_spellings_fold_to_the_same_text(typed, stored):
+    assert normalize(typed) == normalize(stored)
+
+
+def test_folding_keeps_plain_letters_and_collapses_spaces():
+    assert normalize("  Massar   النقط\tالمراقبة \n") == "massar النقط المراقبه"
+    assert normalize("") == "" and normalize(None) == ""
+
+
+def test_folding_is_idempotent():
+    text = "إدخالُ النقطِ في مَسار — Réinitialisation ٢٠٢٦"
+    assert normalize(normalize(text)) == normalize(text)
+
+
+def test_the_search_document_joins_the_folded_parts_and_skips_empty_ones():
+    assert search_document("إدخال النقط", "", "MSN-2026-000001") == "ادخال النقط msn-2026-000001"
+
+
+def test_query_terms_drop_clinging_punctuation_and_repeats():
+    assert search_terms("«النقط»، (Massar) massar النقط") == ["النقط", "massar"]
+    assert search_terms(" ... ") == []
+
+
+def test_a_long_query_keeps_its_first_words_only():
+    words = [f"mot{n}" for n in range(MAX_TERMS + 5)]
+    assert search_terms(" ".join(words)) == words[:MAX_TERMS]
