@@ -18,6 +18,7 @@ from musanada.core.errors import InvalidInput
 from musanada.tickets import policy, selectors, services
 from musanada.tickets.models import Ticket
 from musanada.tickets.workflow import Priority, Status
+from musanada.web.views.inbox import _IGNORED, _UNKNOWN_TAB
 
 NEUTRAL = "وصف المشكل بالتفصيل."
 
@@ -217,14 +218,8 @@ def test_an_unknown_tab_falls_back_to_the_default_list_with_a_message(client, pe
     client.force_login(people["head"])
     response = get(client, tab="everything")
     assert response.status_code == 200
-    assert shown(_unknown_tab()) in response.content.decode()
+    assert shown(_UNKNOWN_TAB) in response.content.decode()
     assert names(world, response) == EXPECTED["head"]["desk"]
-
-
-def _unknown_tab():
-    from musanada.web.views.inbox import _UNKNOWN_TAB
-
-    return _UNKNOWN_TAB
 
 
 def test_a_requester_sees_the_status_and_the_level_holding_each_request(client, people, world):
@@ -291,8 +286,6 @@ def test_filters_not_understood_are_ignored_with_a_message_beside_them(client, p
     response = get(client, tab="desk", category="abc", priority="very", status="lost", age="5", sort="random")
     page = response.content.decode()
     assert response.status_code == 200
-    from musanada.web.views.inbox import _IGNORED
-
     assert shown(_IGNORED) in page
     assert names(world, response) == EXPECTED["head"]["desk"]
     for field in ("category", "priority", "status", "age", "sort"):

@@ -222,4 +222,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # django-axes writes four INFO lines per sign-in; its failures and lockouts are WARNINGs and stay.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

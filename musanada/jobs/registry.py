@@ -56,5 +56,16 @@ def is_registered(name: str) -> bool:
     return name in _handlers
 
 
+def names() -> list[str]:
+    return sorted(_handlers)
+
+
+def periodic(name: str) -> Periodic:
+    try:
+        return _periodic[name]
+    except KeyError:
+        raise LookupError(f"No periodic job is registered under {name!r}.") from None
+
+
 def periodic_jobs() -> list[Periodic]:
     return sorted(_periodic.values(), key=lambda periodic: periodic.name)

@@ -143,7 +143,7 @@ def run_due_jobs(limit: int = 500) -> int:
 
 def enqueue_periodic(name: str, now=None) -> bool:
     """Queue the periodic job `name` for the time slot in progress, unless it already is; True if queued."""
-    periodic = next(p for p in registry.periodic_jobs() if p.name == name)
+    periodic = registry.periodic(name)
     return _enqueue(name, {}, periodic.key(now or timezone.now()), None, None)[1]
 
 

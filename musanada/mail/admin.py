@@ -65,7 +65,7 @@ class MailboxAdmin(admin.ModelAdmin):
     list_filter = ("is_active", "scheme")
     search_fields = ("desk__code", "host", "username")
     raw_id_fields = ("desk",)
-    readonly_fields = ("last_polled_at",)
+    readonly_fields = ("last_polled_at", "last_error")
 
 
 @admin.register(InboundMessage)

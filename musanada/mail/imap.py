@@ -126,7 +126,7 @@ def fetch_mailbox(mailbox: Mailbox) -> PollReport:
             mark_seen(connection, uid)
     finally:
         _close(connection)
-    Mailbox.objects.filter(pk=mailbox.pk).update(last_polled_at=timezone.now())
+    Mailbox.objects.filter(pk=mailbox.pk).update(last_polled_at=timezone.now(), last_error="")
     return report
 
 
@@ -140,6 +140,8 @@ def poll_all_mailboxes() -> list[PollReport]:
         except (*CONNECTION_ERRORS, imaplib.IMAP4.error) as error:
             logger.warning("mailbox %s (%s) could not be read: %s", mailbox.pk, mailbox.url, error)
             unreachable.append(f"{mailbox.pk} ({mailbox.url}): {error}")
+            stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+            Mailbox.objects.filter(pk=mailbox.pk).update(last_error=f"{stamp} {error}"[:2000])
     if unreachable:
         raise MailboxUnreachable("; ".join(unreachable))
     return reports

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from musanada.core.errors import DomainError, Forbidden, IllegalTransition, InvalidInput, NotFound
+from musanada.jobs import enqueue
 from musanada.mail import parsing
 from musanada.mail.models import InboundMessage, Mailbox, Outcome
 from musanada.tickets import policy, routing, services
@@ -28,6 +29,8 @@ from musanada.tickets.models import Ticket
 from musanada.tickets.workflow import Channel, Status
 
 logger = logging.getLogger(__name__)
+
+ANSWER_JOB = "mail.send_answer"
 
 # At most this many automatic answers to one address in a day: even a robot that hides what it is (no
 # Auto-Submitted, no Precedence) cannot keep a conversation with the intake going.
@@ -61,7 +64,8 @@ def process_message(mailbox: Mailbox, raw: bytes) -> InboundMessage:
         record.outcome, record.reason, record.ticket = decision.outcome, decision.reason, decision.ticket
         if decision.answer is not None and _may_answer(mail.sender, decision.outcome):
             record.answered = True
-            _queue_answer(_answer_payload(mail, decision.answer))
+            # Queued in this transaction, sent by a job after the commit (retried if SMTP is down).
+            enqueue(ANSWER_JOB, _answer_payload(mail, decision.answer), key=f"{ANSWER_JOB}:{record.pk}")
         record.save(update_fields=["outcome", "reason", "ticket", "answered"])
     log = logger.info if record.outcome in (Outcome.TICKET_FILED, Outcome.REPLY_ADDED) else logger.warning
     log("mail %s from %s: %s %s", record.message_id, mail.sender, record.outcome, record.reason)
@@ -215,18 +219,18 @@ def _public_url() -> str:
     return settings.MUSANADA["PUBLIC_URL"]
 
 
-def _advice_web(mail):
+def _advice_web():
     return _(
         "File your request at %(url)s: it reaches the right desk for you. Your school head or your "
         "provincial information-system centre can also help you."
     ) % {"url": _public_url()}
 
 
-def _advice_follow(mail):
+def _advice_follow():
     return _("You can follow your requests and act on them at %(url)s.") % {"url": _public_url()}
 
 
-def _advice_resend(mail):
+def _advice_resend():
     return _("Correct your mail and send it again, or file your request at %(url)s.") % {"url": _public_url()}
 
 
@@ -241,7 +245,7 @@ def _refusal_text(user, mail, error, advice):
             _("Musanada could not act on your mail “%(subject)s”:")
             % {"subject": mail.subject or default_subject(mail.text)},
             str(error),
-            advice(mail),
+            advice(),
             _closing(),
         ]
 
@@ -254,8 +258,8 @@ def _unknown_sender_text(mail):
             _("Hello,"),
             _(
                 "This address receives requests for help and technical support from the ministry's "
-                "staff registered in Musanada. The address %(address)s is not registered there, so your "
-                "mail has not been recorded as a request."
+                "staff registered in Musanada. The address %(address)s is not the address of one active "
+                "account there, so your mail has not been recorded as a request."
             )
             % {"address": mail.sender},
             _(
@@ -327,17 +331,5 @@ def answer_message(payload: dict) -> EmailMessage:
 
 
 def send_answer(payload: dict) -> None:
-    """Send one automatic answer (raises on SMTP failure, for a caller that retries)."""
+    """Send one automatic answer (the job ANSWER_JOB; an SMTP failure raises, and the job is retried)."""
     answer_message(payload).send()
-
-
-def _send_after_commit(payload: dict) -> None:
-    try:
-        send_answer(payload)
-    except Exception:
-        # The mail itself was processed and recorded; losing its answer must not make it processed again.
-        logger.exception("could not send the automatic answer to %s", payload["to"])
-
-
-def _queue_answer(payload: dict) -> None:
-    transaction.on_commit(lambda: _send_after_commit(payload))

@@ -36,6 +36,9 @@ class Mailbox(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True)
+    # Why the last scheduled poll could not read the mailbox (empty once it could again): the next poll is
+    # the retry, and administrators see here that the address is not being read.
+    last_error = models.TextField(_("last error"), blank=True, editable=False)
 
     class Meta:
         verbose_name = _("mailbox")

@@ -126,7 +126,8 @@ def decode_header(value) -> str:
             parts.append(chunk.decode("raw-unicode-escape", errors="replace"))
         else:
             parts.append(decode_bytes(chunk, charset))
-    return " ".join("".join(parts).split())
+    # NUL has no place in text, and PostgreSQL refuses to store it.
+    return " ".join("".join(parts).replace("\x00", "").split())
 
 
 def _raw_headers(message) -> dict:
@@ -240,9 +241,8 @@ def html_to_text(html: str) -> str:
 
 def tidy_text(text: str) -> str:
     """Unified line ends, no trailing spaces, at most one blank line in a row."""
-    lines = [
-        " ".join(line.split()) if line.strip() else "" for line in text.replace("\r\n", "\n").split("\n")
-    ]
+    text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+    lines = [" ".join(line.split()) if line.strip() else "" for line in text.split("\n")]
     tidied, blank = [], False
     for line in lines:
         if not line:
@@ -267,7 +267,7 @@ def _is_attachment(part) -> bool:
 
 def _walk(message):
     """The leaves of the MIME tree; an attached message stays one leaf, its own parts are not ours."""
-    if message.is_multipart():
+    if message.is_multipart() and message.get_content_type() != "message/rfc822":
         for part in message.get_payload():
             yield from _walk(part)
     else:
@@ -326,9 +326,15 @@ _QUOTE_HEADERS = re.compile(
 
 def strip_quoted(text: str) -> str:
     """The new part of a reply: the text above the quoted message that mail clients append."""
+    lines = text.split("\n")
     kept = []
-    for line in text.split("\n"):
+    for index, line in enumerate(lines):
         if _QUOTE_HEADERS.match(line):
+            following = next((rest for rest in lines[index + 1 :] if rest.strip()), "")
+            if following.lstrip().startswith(">"):
+                # "On … wrote:" above "> " lines: the writer may answer below the quote.
+                continue
+            # Outlook copies the whole previous mail under a header block: nothing new follows it.
             break
         if line.lstrip().startswith(">"):
             continue

@@ -54,14 +54,19 @@ class Site:
     def session_for(self, username: str, *, language: str | None = None):
         """A new browser session already signed in as `username` (the sign-in page itself is exercised by
         `sign_in`; the other personas skip it to keep the suite fast), on the home page."""
-        client = Client()
-        client.force_login(get_user_model().objects.get(username=username), backend=MODEL_BACKEND)
-        page = self.new_page()
-        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-        page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": self.base_url}])
+        page = self.signed_in_page(username)
         page.goto(self.url("home"))
         if language:
             switch_language(page, language)
+        return page
+
+    def signed_in_page(self, username: str, **options):
+        """A blank page of a new browser session (empty cache) that carries `username`'s session cookie."""
+        client = Client()
+        client.force_login(get_user_model().objects.get(username=username), backend=MODEL_BACKEND)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        page = self.new_page(**options)
+        page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": self.base_url}])
         return page
 
     def shoot(self, page, name: str) -> Path:
@@ -89,6 +94,13 @@ def action_form(page, action: str):
     if not form.is_visible():
         page.locator("details", has=form).locator("summary").first.click()
     return form
+
+
+def submit(page, form):
+    """Send a form and wait for the server's answer (a page load, or an htmx swap)."""
+    with page.expect_response(lambda response: response.request.method == "POST"):
+        form.locator("[type=submit]").last.click()
+    page.wait_for_load_state()
 
 
 def action_forms(page):

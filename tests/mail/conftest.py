@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from musanada.mail.models import Mailbox, Scheme
-
 from tests.mail.mails import DESK_ADDRESS
 
 IMAP_USER = DESK_ADDRESS
@@ -113,7 +112,9 @@ def dovecot():
     for name in ("run", "state", "mail"):
         (root / name).mkdir()
     os.chown(root / "mail", uid, gid)
-    (root / "passwd").write_text(f"{IMAP_USER}:{{PLAIN}}{IMAP_PASSWORD}:{uid}:{gid}::{root}/mail/{IMAP_USER}::\n")
+    (root / "passwd").write_text(
+        f"{IMAP_USER}:{{PLAIN}}{IMAP_PASSWORD}:{uid}:{gid}::{root}/mail/{IMAP_USER}::\n"
+    )
     port = _free_port()
     config = root / "dovecot.conf"
     config.write_text(_config(root, port, unprivileged_user))
@@ -178,7 +179,8 @@ class ImapClient:
 
 
 @pytest.fixture
-def imap(dovecot):
+def inbox(dovecot):
+    """The desk's mailbox on the server, emptied: deliver mails into it and look at their flags."""
     client = ImapClient(*dovecot)
     client.empty()
     return client

@@ -42,9 +42,10 @@ class Command(BaseCommand):
                 mailbox.last_polled_at.isoformat(timespec="seconds") if mailbox.last_polled_at else "never"
             )
             state = "active" if mailbox.is_active else "inactive"
+            error = f"\terror: {mailbox.last_error}" if mailbox.last_error else ""
             self.stdout.write(
                 f"{mailbox.pk}\t{mailbox.desk.code}\t{mailbox.url}\t{mailbox.default_category.code}\t"
-                f"{state}\tpolled: {polled}"
+                f"{state}\tpolled: {polled}{error}"
             )
         if not mailboxes:
             self.stdout.write("no mailbox")
