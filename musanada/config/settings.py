@@ -92,6 +92,9 @@ TEMPLATES = [
 
 # SQLite is the embedded default; PostgreSQL (DATABASE_URL=postgres://...) is production.
 _database_url = env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'musanada.sqlite3'}"
+if not env_str("DATABASE_URL"):
+    # The embedded default keeps its database in the data folder: make sure the folder exists.
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {

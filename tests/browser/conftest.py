@@ -4,7 +4,6 @@ Each persona signs in through the sign-in page in a browser context of their own
 cache), so that a test can switch between the teacher and the desks the way several people would.
 """
 
-import importlib.util
 import os
 from pathlib import Path
 
@@ -29,8 +28,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _missing() -> str | None:
-    if importlib.util.find_spec("playwright") is None:
-        return "the Python package playwright is not installed (pip install -e '.[test]')"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as error:
+        return f"Playwright cannot be imported ({error}); pip install -e '.[test]'"
     if not os.access(CHROMIUM, os.X_OK):
         return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
     return None

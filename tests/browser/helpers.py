@@ -10,6 +10,11 @@ from django.urls import reverse
 
 from tests.conftest import PASSWORD
 
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture then skips the tests (fails them in CI) and says why
+    expect = None
+
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"

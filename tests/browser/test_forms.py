@@ -2,12 +2,10 @@
 
 import re
 
-from playwright.sync_api import expect
-
 from musanada.tickets import services
 from musanada.tickets.models import Ticket
 from musanada.tickets.workflow import Priority
-from tests.browser.helpers import action_form, submit
+from tests.browser.helpers import action_form, expect, submit
 
 
 def field_box(form, name):

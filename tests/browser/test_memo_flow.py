@@ -8,11 +8,18 @@ from dataclasses import dataclass
 import pytest
 from django.urls import reverse
 from django.utils import translation
-from playwright.sync_api import expect
 
 from musanada.org.models import localized_name
 from musanada.tickets.workflow import Status
-from tests.browser.helpers import PHONE, action_form, action_forms, reference_in, submit, switch_language
+from tests.browser.helpers import (
+    PHONE,
+    action_form,
+    action_forms,
+    expect,
+    reference_in,
+    submit,
+    switch_language,
+)
 
 # A 1×1 PNG: enough for the type check, which reads the content.
 PNG = base64.b64decode(
