@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
@@ -34,6 +35,7 @@ class Words:
     subject: str
     description: str
     escalate_note: str
+    internal_note: str
     question: str
     answer: str
     province_note: str
@@ -47,6 +49,7 @@ WORDS = {
         subject="تعذر إدخال نقط المراقبة المستمرة",
         description="لا يقبل النظام إدخال نقط القسم الثالث منذ صباح اليوم.",
         escalate_note="أعدت تشغيل المتصفح وتحققت من حساب الأستاذة دون جدوى",
+        internal_note="اتصلت بالمؤسسة هاتفيا، الحساب مفعل",
         question="ما هو رمز القسم والمادة المعنية؟",
         answer="القسم 3 إعدادي، مادة الرياضيات.",
         province_note="الخلل لا يخص المؤسسة وحدها، راجعنا إعدادات القسم",
@@ -58,6 +61,7 @@ WORDS = {
         subject="Saisie des notes de contrôle continu impossible",
         description="Le système refuse la saisie des notes de la classe 3 depuis ce matin.",
         escalate_note="Navigateur redémarré et compte de l'enseignante vérifié, sans effet",
+        internal_note="Appel téléphonique à l'établissement : le compte est actif",
         question="Quel est le code de la classe et la matière concernée ?",
         answer="Classe 3e année collège, mathématiques.",
         province_note="L'anomalie ne touche pas que cet établissement; paramètres de la classe vérifiés",
@@ -103,6 +107,10 @@ def expect_no_access(page, reference, file_url):
     assert page.goto(file_url).status == 404
     page.goto("/?tab=all")
     expect(page.locator("main")).not_to_contain_text(reference)
+
+
+def csrf_token(page) -> str:
+    return next(c["value"] for c in page.context.cookies() if c["name"] == settings.CSRF_COOKIE_NAME)
 
 
 def expect_language(page, language):
@@ -171,9 +179,16 @@ def test_teacher_request_climbs_to_central_and_comes_back_with_each_party_seeing
     site.shoot(head, "ticket-desk-agent")
     submit(head, form)
     expect(holding_desk(head)).to_contain_text(in_language(language, province))
-    # The school's desk keeps reading it, note included, but may no longer act.
+    # The school's desk keeps reading it, note included, but may no longer act, even with a forged form.
     expect(action_forms(head)).to_have_count(0)
     expect(history(head)).to_contain_text(words.escalate_note)
+    forged = head.request.post(
+        f"/t/{reference}/do/resolve/",
+        form={"version": "1", "resolution": "حل مزور"},
+        headers={"X-CSRFToken": csrf_token(head)},
+    )
+    # Refused by the access policy (the ticket page with its message), not by the CSRF check.
+    assert forged.status == 403 and reference in forged.text() and 'role="alert"' in forged.text()
 
     teacher.reload()
     expect(holding_desk(teacher)).to_contain_text(in_language(language, province))
@@ -185,6 +200,10 @@ def test_teacher_request_climbs_to_central_and_comes_back_with_each_party_seeing
     agent = site.session_for("province", language=switch_to)
     open_ticket(agent, reference)
     expect(history(agent)).to_contain_text(words.escalate_note)
+    form = action_form(agent, "note")
+    form.locator("[name=body]").fill(words.internal_note)
+    submit(agent, form)
+    expect(history(agent)).to_contain_text(words.internal_note)
     form = action_form(agent, "request_info")
     form.locator("[name=body]").fill(words.question)
     submit(agent, form)
@@ -199,6 +218,7 @@ def test_teacher_request_climbs_to_central_and_comes_back_with_each_party_seeing
     teacher.reload()
     expect(status_badge(teacher)).to_have_text(in_language(language, Status.WAITING.label))
     expect(history(teacher)).to_contain_text(words.question)
+    expect(teacher.locator("main")).not_to_contain_text(words.internal_note)
     form = action_form(teacher, "provide_info")
     form.locator("[name=body]").fill(words.answer)
     submit(teacher, form)
@@ -245,7 +265,7 @@ def test_teacher_request_climbs_to_central_and_comes_back_with_each_party_seeing
     teacher.reload()
     expect(history(teacher)).to_contain_text(words.resolution)
     main = teacher.locator("main")
-    for internal in (words.escalate_note, words.province_note, words.region_note):
+    for internal in (words.escalate_note, words.internal_note, words.province_note, words.region_note):
         expect(main).not_to_contain_text(internal)
     form = action_form(teacher, "close")
     submit(teacher, form)

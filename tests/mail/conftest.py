@@ -4,6 +4,7 @@ Dovecot comes from Debian's dovecot-imapd (.ci/run installs it). Without it the 
 the reason shown, except in CI (CI=true), where they fail.
 """
 
+import grp
 import imaplib
 import os
 import pwd
@@ -72,8 +73,10 @@ def _config(root: Path, port: int, unprivileged_user: str | None) -> str:
     if unprivileged_user:
         # Without root Dovecot cannot chroot nor switch users: every process runs as the current user.
         lines += ["  chroot =", "}", "service anvil {", "  chroot ="]
+        group = grp.getgrgid(os.getgid()).gr_name
         lines = [
             f"default_internal_user = {unprivileged_user}",
+            f"default_internal_group = {group}",
             f"default_login_user = {unprivileged_user}",
             *lines,
         ]
