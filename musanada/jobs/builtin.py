@@ -8,13 +8,6 @@ from django.utils import timezone
 from musanada.jobs.registry import job
 
 
-@job("tickets.close_resolved", every=timedelta(days=1))
-def close_resolved(payload: dict) -> None:
-    from musanada.tickets.services import close_resolved_tickets
-
-    close_resolved_tickets()
-
-
 @job("jobs.purge_done", every=timedelta(days=1))
 def purge_done(payload: dict) -> None:
     """Forget finished jobs after MUSANADA_JOBS_KEEP_DAYS; failed ones stay until an administrator acts."""

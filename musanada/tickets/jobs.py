@@ -1,0 +1,11 @@
+"""The tickets' scheduled work, registered with the jobs app."""
+
+from datetime import timedelta
+
+from musanada.jobs.registry import job
+from musanada.tickets.services import close_resolved_tickets
+
+
+@job("tickets.close_resolved", every=timedelta(days=1))
+def close_resolved(payload: dict) -> None:
+    close_resolved_tickets()
