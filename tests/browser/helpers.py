@@ -95,7 +95,7 @@ def switch_language(page, language: str) -> None:
 
 def action_form(page, action: str):
     """The form of one ticket action (reply, escalate…), unfolded when it sits in a closed <details>."""
-    form = page.locator(f"form#action-{action}, form[action$='/do/{action}/']").first
+    form = page.locator(f"form#action-{action}")
     if not form.is_visible():
         page.locator("details", has=form).locator("summary").first.click()
     return form
@@ -109,7 +109,7 @@ def submit(page, form):
 
 
 def action_forms(page):
-    return page.locator("form[id^='action-'], form[action*='/do/']")
+    return page.locator("form[id^='action-']")
 
 
 def reference_in(url: str) -> str:
