@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from musanada.tickets import policy, services
 from musanada.tickets.models import Attachment, Event, Ticket
 from musanada.tickets.workflow import Priority, Status
+from tests.conftest import PASSWORD
 
 SUBJECT = "تعذر إدخال النقط"
 DESCRIPTION = "لا يقبل النظام إدخال نقط المراقبة المستمرة للقسم 3."
@@ -615,7 +616,7 @@ def test_the_stored_language_follows_the_user_to_a_new_session(client, people):
     assert '<html lang="en" dir="ltr">' in client.get(reverse("home")).content.decode()
 
 
-def test_the_sign_in_page_switches_language_for_a_visitor(client):
+def test_the_sign_in_page_switches_language_for_a_visitor(client, db):
     assert '<html lang="ar" dir="rtl">' in client.get(reverse("login")).content.decode()
 
     client.post(reverse("set-language"), {"language": "fr", "next": reverse("login")})
@@ -647,3 +648,12 @@ def test_the_stylesheet_is_served_and_uses_logical_properties_only(client):
         Path(found).read_text(),
     )
     assert physical == []
+
+
+def test_a_language_chosen_on_the_sign_in_page_is_kept_on_the_account(client, people):
+    client.post(reverse("set-language"), {"language": "fr", "next": reverse("login")})
+    client.post(reverse("login"), {"username": "teacher", "password": PASSWORD})
+    people["teacher"].refresh_from_db()
+    assert people["teacher"].language == "fr"
+    page = client.get(reverse("home"))
+    assert 'lang="fr"' in page.content.decode()

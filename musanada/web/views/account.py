@@ -9,6 +9,8 @@ from django.views.decorators.http import require_POST
 
 from musanada.web.auth import LocalizedPasswordResetForm, SignInForm
 
+CHOSEN_LANGUAGE = "musanada_chosen_language"
+
 # Language --------------------------------------------------------------------------------------------
 
 
@@ -17,8 +19,13 @@ def set_language(request):
     """Django's set_language, and the choice kept on the account so that it follows the user."""
     response = i18n.set_language(request)
     language = request.POST.get("language")
+    if language not in dict(settings.LANGUAGES):
+        return response
     user = request.user
-    if user.is_authenticated and language in dict(settings.LANGUAGES) and language != user.language:
+    if not user.is_authenticated:
+        # Chosen on the sign-in page: the account takes it when they sign in.
+        request.session[CHOSEN_LANGUAGE] = language
+    elif language != user.language:
         user.language = language
         user.save(update_fields=["language"])
     return response
@@ -30,6 +37,15 @@ def set_language(request):
 class SignInView(auth_views.LoginView):
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        chosen = self.request.session.pop(CHOSEN_LANGUAGE, None)
+        response = super().form_valid(form)
+        user = form.get_user()
+        if chosen and chosen != user.language:
+            user.language = chosen
+            user.save(update_fields=["language"])
+        return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
