@@ -119,23 +119,6 @@ DONE = {
     Action.ATTACH: _("The files were added."),
 }
 
-SERVICES = {
-    Action.TAKE: services.ticket_take,
-    Action.ASSIGN: services.ticket_assign,
-    Action.REPLY: services.ticket_reply,
-    Action.NOTE: services.ticket_note,
-    Action.REQUEST_INFO: services.ticket_request_info,
-    Action.PROVIDE_INFO: services.ticket_provide_info,
-    Action.ESCALATE: services.ticket_escalate,
-    Action.RETURN: services.ticket_return,
-    Action.TRANSFER: services.ticket_transfer,
-    Action.RESOLVE: services.ticket_resolve,
-    Action.CLOSE: services.ticket_close,
-    Action.REOPEN: services.ticket_reopen,
-    Action.RATE: services.ticket_rate,
-    Action.ATTACH: services.ticket_attach,
-}
-
 
 def _status_of(error: DomainError) -> int:
     # A form the user can correct is a plain 400, whatever the domain calls it.
@@ -147,7 +130,7 @@ def _status_of(error: DomainError) -> int:
 def ticket_act(request, reference, action):
     user = request.user
     ticket = _visible_ticket(user, reference)
-    if action not in SERVICES:
+    if action not in services.BY_ACTION:
         raise Http404(_("No such action."))
     try:
         policy.authorize(user, ticket, action)
@@ -158,7 +141,9 @@ def ticket_act(request, reference, action):
     if not form.is_valid():
         return _render_ticket(request, ticket, bound=form, status=400)
     try:
-        SERVICES[action](user, ticket, version=form.cleaned_data["version"], **form.service_kwargs())
+        services.BY_ACTION[action](
+            user, ticket, version=form.cleaned_data["version"], **form.service_kwargs()
+        )
     except NotFound:
         raise Http404(_("No such ticket.")) from None
     except DomainError as refused:
