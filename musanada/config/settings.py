@@ -173,6 +173,9 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "musanada@localhost")
+# Where answers to notification mails go when the ticket's desk has no mailbox of its own: an address one of
+# the mailboxes Musanada reads receives (docs/mail.md, "Outbound"), or the answers are lost.
+MUSANADA_REPLY_TO = env_str("MUSANADA_REPLY_TO", "") or DEFAULT_FROM_EMAIL
 
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)

@@ -78,6 +78,40 @@ def enqueue(name: str, payload: dict | None = None, *, key=None, delay=None, max
     return _enqueue(name, payload, key, delay, max_attempts)[0]
 
 
+def enqueue_many(name: str, items) -> list[Job]:
+    """Queue one job `name` per (payload, key) of `items` in one insert, inside the caller's transaction.
+
+    Meant for keys that are new by construction (the id of a row the same transaction just created), such as
+    one mail per notification of an action. Should a key exist after all, each item goes through `enqueue`,
+    which keeps the existing job: the caller's action is never undone by a duplicate.
+    """
+    registry.handler(name)
+    items = [(dict(payload or {}), key) for payload, key in items]
+    if not items:
+        return []
+    now = timezone.now()
+    jobs = [
+        Job(
+            name=name,
+            payload=payload,
+            key=key,
+            max_attempts=settings.MUSANADA_JOBS_MAX_ATTEMPTS,
+            run_after=now,
+            created_at=now,
+            updated_at=now,
+        )
+        for payload, key in items
+    ]
+    try:
+        with transaction.atomic():
+            created = Job.objects.bulk_create(jobs)
+    except IntegrityError:
+        return [enqueue(name, payload, key=key) for payload, key in items]
+    for queued in created:
+        _dispatch_on_commit(queued)
+    return created
+
+
 def run_job(job_id: int) -> bool:
     """Run one job if it is due and nobody else holds it; returns whether this call ran it."""
     now = timezone.now()
