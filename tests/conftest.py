@@ -1,5 +1,7 @@
 """One fixed org tree and named personas (see musanada/org/demo.py), loaded once per test database."""
 
+import os
+
 import pytest
 
 from musanada.org.demo import ensure_demo_people
@@ -64,3 +66,17 @@ def categories(db):
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def redis_broker(settings):
+    """The Redis of the Celery tests: skipped with the reason when unreachable, except in CI (CI=true)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=2).ping()
+    except redis.exceptions.RedisError as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis is required in CI at {settings.CELERY_BROKER_URL}: {error}")
+        pytest.skip(f"Redis is not reachable at {settings.CELERY_BROKER_URL} ({error}); start redis-server")
+    return settings.CELERY_BROKER_URL

@@ -1,6 +1,5 @@
 """Background jobs: queued with the action that needs them, run once, retried, kept when they keep failing."""
 
-import os
 import threading
 import time
 import uuid
@@ -280,19 +279,6 @@ def test_the_embedded_worker_does_not_start_with_the_celery_backend(settings):
     assert start_embedded_worker() is None
 
 
-@pytest.fixture
-def redis_broker(settings):
-    import redis
-
-    try:
-        redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=2).ping()
-    except redis.exceptions.RedisError as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis is required in CI at {settings.CELERY_BROKER_URL}: {error}")
-        pytest.skip(f"Redis is not reachable at {settings.CELERY_BROKER_URL} ({error}); start redis-server")
-    return settings.CELERY_BROKER_URL
-
-
 def test_a_real_celery_worker_runs_a_committed_job_through_redis(
     redis_broker, transactional_db, settings, people, units, categories
 ):
@@ -302,14 +288,14 @@ def test_a_real_celery_worker_runs_a_committed_job_through_redis(
 
     settings.MUSANADA_JOBS_BACKEND = "celery"
     settings.MUSANADA = {**settings.MUSANADA, "AUTO_CLOSE_DAYS": 0}
-    ticket = file_ticket(people, units, categories)
-    services.ticket_resolve(people["head"], ticket, resolution="Videz le cache du navigateur.")
-
-    # A queue of this test's own, so that another test run on the same Redis cannot take its messages.
+    # A queue of this test's own, so that another test run on the same Redis cannot take its messages (the
+    # notification mails of the actions below included).
     queue = f"musanada-test-{uuid.uuid4().hex}"
     default_queue = app.conf.task_default_queue
     app.conf.task_default_queue = queue
     try:
+        ticket = file_ticket(people, units, categories)
+        services.ticket_resolve(people["head"], ticket, resolution="Videz le cache du navigateur.")
         with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=30):
             with transaction.atomic():
                 queued = enqueue("tickets.close_resolved")

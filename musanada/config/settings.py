@@ -51,6 +51,10 @@ INSTALLED_APPS = [
     "musanada.notifications",
     "musanada.web",
     "musanada.mail",
+    "musanada.sso",
+    "musanada.api",
+    # django-ninja's Swagger UI files, served from our own static files (no CDN).
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -127,6 +131,25 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Single sign-on over OpenID Connect (docs/sso.md); off while OIDC_ISSUER is empty.
+OIDC = {
+    "ISSUER": env_str("OIDC_ISSUER", ""),
+    "CLIENT_ID": env_str("OIDC_CLIENT_ID", ""),
+    "CLIENT_SECRET": env_str("OIDC_CLIENT_SECRET", ""),
+    "SCOPES": env_str("OIDC_SCOPES", "openid email profile"),
+    "CLAIM_UNIT": env_str("OIDC_CLAIM_UNIT", "unit_code"),
+    "CLAIM_ROLE": env_str("OIDC_CLAIM_ROLE", "role"),
+    "CLAIM_MASSAR_ID": env_str("OIDC_CLAIM_MASSAR_ID", ""),
+    # Who the API's bearer tokens must be meant for (their `aud`); the client id when empty.
+    "API_AUDIENCE": env_str("OIDC_API_AUDIENCE", ""),
+}
+if OIDC["ISSUER"] and not (OIDC["CLIENT_ID"] and OIDC["CLIENT_SECRET"]):
+    raise ImproperlyConfigured("OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET.")
+# Off: only single sign-on signs people in; the password form is gone and passwords are refused.
+MUSANADA_LOCAL_PASSWORDS = env_bool("MUSANADA_LOCAL_PASSWORDS", True)
+if not MUSANADA_LOCAL_PASSWORDS and not OIDC["ISSUER"]:
+    raise ImproperlyConfigured("MUSANADA_LOCAL_PASSWORDS=off needs single sign-on (OIDC_ISSUER) configured.")
 
 # Lockout after repeated failed sign-ins (django-axes). A username is locked whatever the address it is tried
 # from; the username+address pair, which that already covers, is listed because axes' check (axes.W006) wants
@@ -221,6 +244,24 @@ MUSANADA_JOBS_POLL_SECONDS = env_int("MUSANADA_JOBS_POLL_SECONDS", 5)
 MUSANADA_JOBS_LEASE_SECONDS = env_int("MUSANADA_JOBS_LEASE_SECONDS", 15 * 60)
 MUSANADA_JOBS_KEEP_DAYS = env_int("MUSANADA_JOBS_KEEP_DAYS", 30)
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+
+# The cache holds the API's rate-limit counters: per process by default; set CACHE_URL=redis://… when several
+# processes serve the API, or each counts on its own (docs/api.md, "Rate limits").
+_cache_url = env_str("CACHE_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+    if _cache_url
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+# Requests per token (or per signed-in user) in a fixed window: "120/minute", "2000/hour", "10/second".
+MUSANADA_API_RATE = env_str("MUSANADA_API_RATE", "120/minute")
+# How `Authorization: Bearer …` is checked, in order: each callable takes (request, token) and returns a user,
+# or None when the token is not one of its kind (musanada/api/auth.py).
+MUSANADA_API_BEARER_AUTHENTICATORS = [
+    "musanada.api.auth.personal_token",
+    # OpenID Connect access tokens of the ministry's provider (docs/sso.md, "The API").
+    "musanada.sso.bearer.api_authenticator",
+]
 
 LOGGING = {
     "version": 1,

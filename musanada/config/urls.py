@@ -9,5 +9,7 @@ admin.site.login_form = StaffSignInForm
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("notifications/", include("musanada.notifications.urls")),
+    path("sso/", include("musanada.sso.urls")),
+    path("", include("musanada.api.urls")),
     path("", include("musanada.web.urls")),
 ]

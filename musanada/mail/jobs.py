@@ -4,7 +4,7 @@ import contextlib
 from datetime import timedelta
 
 from musanada.jobs import job
-from musanada.mail import imap, intake
+from musanada.mail import imap, intake, outbound
 
 # How often the desks' mailboxes are read; `musanada fetch-mail` reads them at once.
 POLL_EVERY = timedelta(minutes=2)
@@ -22,3 +22,8 @@ def poll_mailboxes(payload: dict) -> None:
 @job(intake.ANSWER_JOB)
 def send_answer(payload: dict) -> None:
     intake.send_answer(payload)
+
+
+@job(outbound.NOTIFICATION_JOB)
+def send_notification(payload: dict) -> None:
+    outbound.send_notification(payload)

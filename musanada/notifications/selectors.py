@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from musanada.core.errors import InvalidInput
-from musanada.notifications.models import Notification
+from musanada.notifications.models import Notification, NotificationKind, NotificationPreference
 from musanada.tickets import policy
 from musanada.tickets.events import describe_all
 
@@ -64,3 +64,9 @@ def notification_page(user, *, cursor: str | None = None, limit: int | None = No
     rows = rows[:limit]
     texts = describe_all(row.event for row in rows)
     return Page([(row, text) for row, (_event, text) in zip(rows, texts, strict=True)], next_cursor)
+
+
+def email_preferences(user) -> dict:
+    """{kind: whether the user receives it by e-mail} for every kind, in the kinds' order."""
+    off = set(NotificationPreference.objects.filter(user=user, email=False).values_list("kind", flat=True))
+    return {kind: kind not in off for kind in NotificationKind.values}

@@ -1,16 +1,18 @@
 """Writing notifications: created with the events that cause them, read by their owner."""
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from musanada.core.errors import NotFound
+from musanada.core.errors import InvalidInput, NotFound
+from musanada.mail.outbound import queue_notification_mails
 from musanada.notifications import selectors
-from musanada.notifications.models import Notification
+from musanada.notifications.models import Notification, NotificationKind, NotificationPreference
 from musanada.notifications.recipients import recipients_for_batch
 
 
 def notify(events) -> list[Notification]:
-    """Notify whoever the events of one action concern, in one insert.
+    """Notify whoever the events of one action concern, in one insert, and queue their e-mails.
 
     Called by the ticket services inside the transaction that saved the events: a refused or rolled-back
     action leaves no notification behind.
@@ -24,7 +26,10 @@ def notify(events) -> list[Notification]:
     ]
     if not rows:
         return []
-    return Notification.objects.bulk_create(rows)
+    created = Notification.objects.bulk_create(rows)
+    # In the same transaction: the mails exist if and only if the action committed, and go after it.
+    queue_notification_mails(created)
+    return created
 
 
 def notification_mark_read(user, notification_id) -> Notification:
@@ -43,3 +48,21 @@ def notification_mark_read(user, notification_id) -> Notification:
 def notification_mark_all_read(user) -> int:
     """Mark every unread notification of the user read; returns how many changed."""
     return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def notification_preferences_set(user, *, email_kinds) -> None:
+    """Keep e-mail on for the kinds in `email_kinds` and turn it off for every other kind (the bell is not
+    affected). Only the kinds turned off are stored: no row means on."""
+    wanted = {str(kind) for kind in email_kinds}
+    unknown = wanted - set(NotificationKind.values)
+    if unknown:
+        raise InvalidInput(_("Unknown kind of notification."), code="invalid_kind", field="kinds")
+    with transaction.atomic():
+        NotificationPreference.objects.filter(user=user).delete()
+        NotificationPreference.objects.bulk_create(
+            [
+                NotificationPreference(user=user, kind=kind, email=False)
+                for kind in NotificationKind.values
+                if kind not in wanted
+            ]
+        )

@@ -7,10 +7,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from musanada.core.errors import InvalidInput, NotFound
 from musanada.notifications import selectors, services
+from musanada.notifications.forms import EmailPreferencesForm
 
 
 @login_required
@@ -87,3 +88,18 @@ def notification_read_all(request):
     services.notification_mark_all_read(request.user)
     messages.success(request, _("All your notifications are marked as read."))
     return _back(request)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_settings(request):
+    """Which kinds of notification also come by e-mail; the bell shows them all whatever is chosen here."""
+    form = EmailPreferencesForm(
+        request.POST if request.method == "POST" else None,
+        preferences=selectors.email_preferences(request.user),
+    )
+    if form.is_bound and form.is_valid():
+        services.notification_preferences_set(request.user, email_kinds=form.email_kinds())
+        messages.success(request, _("Your notification settings are saved."))
+        return redirect("notifications:settings")
+    return render(request, "notifications/settings.html", {"form": form})

@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from musanada.org.import_admin import MassarImportMixin
 from musanada.org.models import Category, Membership, OrgUnit, User
 from musanada.org.services import unit_repath
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(admin.ModelAdmin):
+class OrgUnitAdmin(MassarImportMixin, admin.ModelAdmin):
+    import_kind = "units"
     list_display = ("code", "kind", "name_ar", "name_fr", "parent", "is_active")
     list_filter = ("kind", "is_active")
     search_fields = ("code", "name_ar", "name_fr")
@@ -34,7 +36,8 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(MassarImportMixin, DjangoUserAdmin):
+    import_kind = "staff"
     list_display = ("username", "first_name", "last_name", "email", "is_active", "is_staff")
     search_fields = ("username", "first_name", "last_name", "email", "massar_id")
     fieldsets = (

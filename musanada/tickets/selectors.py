@@ -7,7 +7,7 @@ web inbox and the API filter, sort and page the same way.
 import base64
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -103,9 +103,15 @@ def _decode_cursor(cursor: str, sort: str) -> tuple:
             raise _invalid_cursor() from None
         if stamp.tzinfo is None:
             raise _invalid_cursor()
+        try:
+            # Stored in UTC: a moment that cannot be expressed there (year 1 at +14:00) is not a real cursor.
+            stamp.astimezone(UTC)
+        except OverflowError:
+            raise _invalid_cursor() from None
         values.append(stamp)
     pk = raw[-1]
-    if not isinstance(pk, int) or isinstance(pk, bool):
+    # Beyond 64 bits the database driver fails (a 500 for a tampered link) instead of finding nothing.
+    if not isinstance(pk, int) or isinstance(pk, bool) or not 0 <= pk < 2**63:
         raise _invalid_cursor()
     return (*values, pk)
 

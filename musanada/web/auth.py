@@ -8,12 +8,14 @@ from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.utils import translation
 from django.utils.translation import ngettext
+
+from musanada.sso.provider import local_passwords_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,10 @@ class LockoutBackend(AxesStandaloneBackend):
     """
 
     def authenticate(self, request, username=None, password=None, **kwargs):
+        if password is not None and not local_passwords_allowed():
+            # Single sign-on only (MUSANADA_LOCAL_PASSWORDS=off): no password opens a session, whatever
+            # the form that sent it (the admin's included).
+            raise PermissionDenied
         return super().authenticate(request or HttpRequest(), username, password, **kwargs)
 
 

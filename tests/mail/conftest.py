@@ -211,3 +211,13 @@ def mailbox(desk_mailbox, dovecot):
     desk_mailbox.host, desk_mailbox.port = dovecot
     desk_mailbox.save()
     return desk_mailbox
+
+
+@pytest.fixture
+def answers(mailoutbox):
+    """The intake's automatic answers among the mails sent, not the notification mails of the same actions."""
+
+    def answers():
+        return [mail for mail in mailoutbox if mail.extra_headers.get("Auto-Submitted") == "auto-replied"]
+
+    return answers

@@ -73,7 +73,7 @@ def test_arabic_subject_in_base64_and_french_body_in_quoted_printable_arrive_dec
     )
 
 
-def test_a_mixed_batch_files_threads_answers_and_ignores_each_mail_as_it_should(inbox, poll, mailoutbox):
+def test_a_mixed_batch_files_threads_answers_and_ignores_each_mail_as_it_should(inbox, poll, answers):
     inbox.deliver(make_mail(message_id="<new@example.ma>"))
     poll()
     ticket = Ticket.objects.get()
@@ -94,22 +94,22 @@ def test_a_mixed_batch_files_threads_answers_and_ignores_each_mail_as_it_should(
     }
     assert Ticket.objects.count() == 1
     assert ticket.events.filter(kind=EventKind.REPLY).get().body == "More details: class 3."
-    [answer] = mailoutbox
+    [answer] = answers()
     assert answer.to == ["stranger@gmail.example"]
     assert answer.extra_headers["Auto-Submitted"] == "auto-replied"
     assert inbox.unseen() == 0
 
 
-def test_a_second_poll_of_the_same_mailbox_changes_nothing(inbox, poll, mailoutbox):
+def test_a_second_poll_of_the_same_mailbox_changes_nothing(inbox, poll, answers):
     inbox.deliver(make_mail())
     inbox.deliver(make_mail(sender="stranger@gmail.example"))
     poll()
-    before = (Ticket.objects.count(), InboundMessage.objects.count(), len(mailoutbox))
+    before = (Ticket.objects.count(), InboundMessage.objects.count(), len(answers()))
 
     report = poll()
 
     assert (report.seen, report.processed) == (0, 0)
-    assert (Ticket.objects.count(), InboundMessage.objects.count(), len(mailoutbox)) == before == (1, 2, 1)
+    assert (Ticket.objects.count(), InboundMessage.objects.count(), len(answers())) == before == (1, 2, 1)
 
 
 def test_a_crash_between_the_ticket_and_marking_the_mail_seen_creates_no_duplicate(

@@ -43,7 +43,7 @@ def _filed_by_mail(receive, **mail):
 
 
 def test_new_mail_from_known_staff_becomes_a_ticket_on_the_mailbox_desk_with_attachments(
-    receive, people, units, categories, mailoutbox
+    receive, people, units, categories, mailoutbox, answers
 ):
     raw = make_mail(
         sender="Souad <Teacher@Demo.Musanada.ma>",
@@ -68,7 +68,12 @@ def test_new_mail_from_known_staff_becomes_a_ticket_on_the_mailbox_desk_with_att
     ]
     assert ticket.attachments.get(original_name="capture.png").file.read() == PNG
     assert ticket.events.get(kind=EventKind.FILED).data["channel"] == "email"
-    assert mailoutbox == []
+    assert answers() == []
+    # The desk's people are told by their notification mails (tests/mail/test_outbound.py).
+    assert sorted(mail.to[0] for mail in mailoutbox) == [
+        "region@demo.musanada.ma",
+        "supervisor@demo.musanada.ma",
+    ]
 
 
 def test_the_same_mail_read_twice_files_one_ticket(receive):
@@ -123,7 +128,7 @@ def test_a_desk_agent_replies_by_mail_as_the_desk(receive, people):
     assert ticket.status == Status.OPEN and ticket.first_response_at is not None
 
 
-def test_a_reply_to_a_resolved_ticket_is_refused_with_an_explanation(receive, people, mailoutbox):
+def test_a_reply_to_a_resolved_ticket_is_refused_with_an_explanation(receive, people, answers):
     ticket = _filed_by_mail(receive)
     services.ticket_resolve(people["region"], ticket, resolution="Cache emptied.")
     record = receive(
@@ -131,21 +136,21 @@ def test_a_reply_to_a_resolved_ticket_is_refused_with_an_explanation(receive, pe
     )
     assert record.outcome == Outcome.REFUSED_NOT_ALLOWED and record.reason == "illegal_transition"
     assert ticket.events.order_by("-id").first().kind == EventKind.RESOLVED
-    [answer] = mailoutbox
+    [answer] = answers()
     assert answer.to == [TEACHER]
     assert answer.extra_headers["Auto-Submitted"] == "auto-replied"
     with translation.override("ar"):
         assert str(Status.RESOLVED.label) in answer.body
 
 
-def test_someone_who_may_not_see_the_ticket_cannot_reply_to_it_by_mail(receive, people, mailoutbox):
+def test_someone_who_may_not_see_the_ticket_cannot_reply_to_it_by_mail(receive, people, answers):
     ticket = _filed_by_mail(receive)
     record = receive(
         make_mail(sender="head2@demo.musanada.ma", body="Me too.", headers=_reply_headers(ticket))
     )
     assert record.outcome == Outcome.REFUSED_NOT_ALLOWED and record.reason == "unknown_ticket"
     assert ticket.events.filter(kind=EventKind.REPLY).count() == 0
-    [answer] = mailoutbox
+    [answer] = answers()
     assert answer.to == ["head2@demo.musanada.ma"] and ticket.reference in answer.body
 
 

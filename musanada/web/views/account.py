@@ -4,9 +4,12 @@ from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.http import require_POST
 
+from musanada.sso.provider import is_enabled as sso_enabled
+from musanada.sso.provider import local_passwords_allowed
 from musanada.web.auth import LocalizedPasswordResetForm, SignInForm
 
 CHOSEN_LANGUAGE = "musanada_chosen_language"
@@ -37,6 +40,20 @@ def set_language(request):
 class SignInView(auth_views.LoginView):
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            sso_enabled=sso_enabled(), local_passwords=local_passwords_allowed(), **kwargs
+        )
+
+    def post(self, request, *args, **kwargs):
+        if not local_passwords_allowed():
+            form = self.get_form()
+            form.add_error(None, _("Passwords are switched off here: sign in with Massar."))
+            response = self.render_to_response(self.get_context_data(form=form))
+            response.status_code = 403
+            return response
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         chosen = self.request.session.pop(CHOSEN_LANGUAGE, None)

@@ -1,0 +1,463 @@
+"""Tickets over the API: list, file, read, one endpoint per workflow action, and files.
+
+Each handler only translates: the policy decides what the caller sees (404 for what they may not see, like a
+missing ticket), the services decide what an action does, and refusals become problem documents.
+"""
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import FileResponse, JsonResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from ninja import File, Form, Header, Path, Query, Router, Schema
+from ninja.files import UploadedFile
+from pydantic import Field
+
+from musanada.api.models import IdempotencyRecord
+from musanada.api.problems import Problem
+from musanada.api.schemas import (
+    REFERENCE_PATTERN,
+    ActionIn,
+    AssignIn,
+    BodyIn,
+    Code,
+    EscalateIn,
+    RateIn,
+    ReopenIn,
+    ResolveIn,
+    ReturnIn,
+    TicketDetail,
+    TicketIn,
+    TicketPage,
+    TransferIn,
+    Version,
+)
+from musanada.core.errors import InvalidInput, NotFound
+from musanada.org.models import Category, OrgUnit, UnitKind
+from musanada.tickets import events, policy, selectors, services
+from musanada.tickets.models import Attachment
+from musanada.tickets.selectors import Sort
+from musanada.tickets.workflow import Action, Channel, Status
+
+router = Router(tags=["tickets"])
+
+ERRORS = {code: Problem for code in (400, 401, 403, 404, 409, 422, 429)}
+# A key older than this is forgotten: a retry comes within minutes, not days.
+IDEMPOTENCY_TTL = timedelta(hours=24)
+
+Reference = Annotated[str, Path(pattern=REFERENCE_PATTERN, description="e.g. MSN-2026-000123")]
+
+
+def api_action_name(action: str) -> str:
+    """Workflow names use underscores; URLs use dashes (request_info → request-info)."""
+    return action.replace("_", "-")
+
+
+# Output ----------------------------------------------------------------------------------------------
+
+
+def _ref(obj) -> dict:
+    return {"code": obj.code, "name": obj.name}
+
+
+def ticket_out(ticket) -> dict:
+    return {
+        "reference": ticket.reference,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "subject": ticket.subject,
+        "category": _ref(ticket.category),
+        "origin_unit": _ref(ticket.origin_unit),
+        "desk": _ref(ticket.desk),
+        "desk_level": ticket.desk.level,
+        "requester": ticket.requester.username,
+        "assignee": ticket.assignee.username if ticket.assignee_id else None,
+        "channel": ticket.channel,
+        "rating": ticket.rating,
+        "filed_at": ticket.filed_at,
+        "updated_at": ticket.updated_at,
+        "first_response_at": ticket.first_response_at,
+        "resolved_at": ticket.resolved_at,
+        "closed_at": ticket.closed_at,
+        "version": ticket.version,
+    }
+
+
+def ticket_detail(user, ticket) -> dict:
+    history = policy.visible_events(user, ticket).select_related("actor").prefetch_related("attachments")
+    items = []
+    for event, text in events.describe_all(history):
+        items.append(
+            {
+                "id": event.pk,
+                "kind": event.kind,
+                "text": text,
+                "actor": event.actor.username if event.actor_id else None,
+                "by_system": event.by_system,
+                "public": event.public,
+                "created_at": event.created_at,
+                "body": event.body,
+                "data": event.data or {},
+                "attachments": [
+                    {
+                        "token": attachment.token,
+                        "name": attachment.original_name,
+                        "content_type": attachment.content_type,
+                        "size": attachment.size,
+                        "url": reverse(
+                            "api-v1:ticket_attachment_download",
+                            kwargs={"reference": ticket.reference, "token": attachment.token},
+                        ),
+                    }
+                    for attachment in event.attachments.all()
+                ],
+            }
+        )
+    return {
+        **ticket_out(ticket),
+        "description": ticket.description,
+        "events": items,
+        "actions": [api_action_name(action) for action in policy.available_actions(user, ticket)],
+    }
+
+
+def _fresh_detail(user, reference: str) -> dict:
+    return ticket_detail(user, selectors.ticket_get_for(user, reference))
+
+
+# Listing ---------------------------------------------------------------------------------------------
+
+
+class TicketFilters(Schema):
+    status: Status | None = None
+    desk: Code | None = Field(None, description="Code of the desk holding the ticket now")
+    category: Code | None = Field(
+        None, description="A category code; an information system includes its topics"
+    )
+    origin_unit: Code | None = Field(None, description="A unit code: tickets filed there or under it")
+    updated_since: datetime | None = Field(None, description="Changed at or after this moment")
+    sort: Sort = Sort.ACTIVITY
+    cursor: str | None = Field(None, max_length=512, description="next_cursor of the previous page")
+    limit: int = Field(50, ge=1, le=200)
+
+
+def _moment(value: datetime) -> datetime:
+    try:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise InvalidInput(
+            _("This date is out of range."), code="invalid_date", field="updated_since"
+        ) from None
+
+
+def _list_condition(filters: TicketFilters) -> Q:
+    condition = Q()
+    if filters.status:
+        condition &= Q(status=filters.status)
+    if filters.desk:
+        condition &= Q(desk__code=filters.desk)
+    if filters.category:
+        condition &= Q(category__code=filters.category) | Q(category__parent__code=filters.category)
+    if filters.origin_unit:
+        unit = OrgUnit.objects.filter(code=filters.origin_unit).only("path").first()
+        # An unknown unit narrows to nothing, as a unit with no tickets would.
+        condition &= Q(origin_unit__path__startswith=unit.path) if unit else Q(pk__in=[])
+    if filters.updated_since:
+        condition &= Q(updated_at__gte=_moment(filters.updated_since))
+    return condition
+
+
+@router.get("/tickets", response={200: TicketPage, **ERRORS}, summary="The tickets the caller may list")
+def ticket_list(request, filters: Query[TicketFilters]):
+    page = selectors.ticket_list(
+        request.auth,
+        filters=_list_condition(filters),
+        cursor=filters.cursor,
+        limit=filters.limit,
+        sort=filters.sort,
+    )
+    return {"items": [ticket_out(ticket) for ticket in page.items], "next_cursor": page.next_cursor}
+
+
+# Filing ----------------------------------------------------------------------------------------------
+
+
+def _filing_unit(user, code: str | None) -> OrgUnit:
+    units = OrgUnit.objects.filter(
+        is_active=True, memberships__user=user, memberships__is_active=True
+    ).distinct()
+    if code is not None:
+        unit = units.filter(code=code).first()
+    else:
+        only = list(units[:2])
+        unit = only[0] if len(only) == 1 else None
+    if unit is None:
+        raise InvalidInput(
+            _("Choose the unit you file for: the code of one of your units."),
+            code="invalid_unit",
+            field="unit",
+        )
+    return unit
+
+
+def _category(code: str | None, field: str = "category") -> Category:
+    category = Category.objects.filter(code=code, is_active=True).first() if code else None
+    if category is None:
+        raise InvalidInput(_("Choose a valid category."), code="invalid_category", field=field)
+    return category
+
+
+def _idempotency_key_problem():
+    return InvalidInput(
+        _("The Idempotency-Key header must be 1 to 255 visible ASCII characters."),
+        code="invalid",
+        field="Idempotency-Key",
+    )
+
+
+def _check_key(key: str) -> str:
+    if not key or len(key) > 255 or not all(33 <= ord(c) <= 126 for c in key):
+        raise _idempotency_key_problem()
+    return key
+
+
+def _replay(record: IdempotencyRecord, fingerprint: str):
+    if record.fingerprint != fingerprint:
+        raise InvalidInput(
+            _("This Idempotency-Key was already used for another request."),
+            code="idempotency_key_reused",
+            field="Idempotency-Key",
+        )
+    response = JsonResponse(record.body, status=record.status, json_dumps_params={"ensure_ascii": False})
+    response["Idempotent-Replayed"] = "true"
+    if record.location:
+        response["Location"] = record.location
+    return response
+
+
+def _recorded(user, key: str):
+    record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    if record is not None and timezone.now() - record.created_at > IDEMPOTENCY_TTL:
+        record.delete()
+        return None
+    return record
+
+
+@router.post(
+    "/tickets",
+    response={201: TicketDetail, **ERRORS},
+    summary="File a request for the caller",
+    description=(
+        "Routed as on the web. With an `Idempotency-Key` header, a retry with the same key and the same body "
+        "returns the first answer and files nothing; the same key with another body is refused (422)."
+    ),
+)
+def ticket_create(
+    request,
+    payload: TicketIn,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+):
+    user = request.auth
+    fingerprint = hashlib.sha256(
+        json.dumps(payload.model_dump(mode="json"), sort_keys=True, ensure_ascii=True).encode()
+    ).hexdigest()
+    if idempotency_key is not None:
+        key = _check_key(idempotency_key)
+        record = _recorded(user, key)
+        if record is not None:
+            return _replay(record, fingerprint)
+
+    def file():
+        ticket = services.ticket_file(
+            user,
+            unit=_filing_unit(user, payload.unit),
+            category=_category(payload.category),
+            subject=payload.subject,
+            description=payload.description,
+            priority=payload.priority,
+            channel=Channel.API,
+        )
+        detail = TicketDetail.model_validate(_fresh_detail(user, ticket.reference))
+        return ticket, detail.model_dump(mode="json")
+
+    if idempotency_key is None:
+        ticket, body = file()
+    else:
+        try:
+            # The ticket and the record of its answer commit together: a concurrent retry with the same key
+            # fails on the unique constraint, rolls its ticket back, and replays the winner's answer.
+            with transaction.atomic():
+                ticket, body = file()
+                location = reverse("api-v1:ticket_get", kwargs={"reference": ticket.reference})
+                IdempotencyRecord.objects.create(
+                    user=user, key=key, fingerprint=fingerprint, status=201, body=body, location=location
+                )
+        except IntegrityError:
+            record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+            if record is None:
+                raise
+            return _replay(record, fingerprint)
+    response = JsonResponse(body, status=201, json_dumps_params={"ensure_ascii": False})
+    response["Location"] = reverse("api-v1:ticket_get", kwargs={"reference": ticket.reference})
+    return response
+
+
+# One ticket ------------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/tickets/{reference}",
+    response={200: TicketDetail, **ERRORS},
+    url_name="ticket_get",
+    summary="A ticket, with the history the caller may read and the actions open to them",
+)
+def ticket_get(request, reference: Reference):
+    return _fresh_detail(request.auth, reference)
+
+
+def _user(username: str, field: str):
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise InvalidInput(
+            _("The ticket can only be assigned to an agent of the desk that holds it."),
+            code="invalid_assignee",
+            field=field,
+        )
+    return user
+
+
+def _service_desk(code: str):
+    desk = OrgUnit.objects.filter(code=code, kind=UnitKind.SERVICE, is_active=True).first()
+    if desk is None:
+        raise InvalidInput(_("Choose another central service."), code="invalid_desk", field="to_desk")
+    return desk
+
+
+# action → (input schema, how its fields become the service's arguments)
+ACTIONS = {
+    Action.TAKE: (ActionIn, lambda p: {}),
+    Action.ASSIGN: (AssignIn, lambda p: {"assignee": _user(p.assignee, "assignee")}),
+    Action.REPLY: (BodyIn, lambda p: {"body": p.body}),
+    Action.NOTE: (BodyIn, lambda p: {"body": p.body}),
+    Action.REQUEST_INFO: (BodyIn, lambda p: {"body": p.body}),
+    Action.PROVIDE_INFO: (BodyIn, lambda p: {"body": p.body}),
+    Action.ESCALATE: (
+        EscalateIn,
+        lambda p: {
+            "note": p.note,
+            "category": _category(p.category) if p.category is not None else None,
+            "priority": p.priority,
+            "subject": p.subject,
+        },
+    ),
+    Action.RETURN: (ReturnIn, lambda p: {"instructions": p.instructions}),
+    Action.TRANSFER: (TransferIn, lambda p: {"to_desk": _service_desk(p.to_desk), "note": p.note}),
+    Action.RESOLVE: (ResolveIn, lambda p: {"resolution": p.resolution}),
+    Action.CLOSE: (ActionIn, lambda p: {}),
+    Action.REOPEN: (ReopenIn, lambda p: {"reason": p.reason}),
+    Action.RATE: (RateIn, lambda p: {"score": p.score, "comment": p.comment}),
+}
+
+
+def _act(request, reference: str, action: str, payload) -> dict:
+    user = request.auth
+    ticket = selectors.ticket_get_for(user, reference)
+    # As on the web: who may act is said before what they typed is checked.
+    policy.authorize(user, ticket, action)
+    schema, to_kwargs = ACTIONS[action]
+    payload = payload if payload is not None else schema()
+    services.BY_ACTION[action](user, ticket, version=payload.version, **to_kwargs(payload))
+    return _fresh_detail(user, reference)
+
+
+def _register(action: str) -> None:
+    schema, _to_kwargs = ACTIONS[action]
+    name = api_action_name(action)
+    # Actions with nothing but the version may be posted with no body at all.
+    optional = not (set(schema.model_fields) - {"version"})
+
+    if optional:
+
+        def view(request, reference: Reference, payload: schema | None = None):
+            return _act(request, reference, action, payload)
+
+    else:
+
+        def view(request, reference: Reference, payload: schema):
+            return _act(request, reference, action, payload)
+
+    view.__name__ = f"ticket_{action}"
+    router.post(
+        f"/tickets/{{reference}}/{name}",
+        response={200: TicketDetail, **ERRORS},
+        operation_id=f"ticket_{action}",
+        url_name=f"ticket_{action}",
+        summary=str(Action(action).label),
+    )(view)
+
+
+for _action in ACTIONS:
+    _register(_action)
+
+
+# Files -----------------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/tickets/{reference}/attachments",
+    response={200: TicketDetail, **ERRORS},
+    summary="Add files to an open ticket (multipart/form-data, field `files`)",
+)
+def ticket_attach(
+    request,
+    reference: Reference,
+    files: File[list[UploadedFile]],
+    version: Form[Version | None] = None,
+):
+    user = request.auth
+    ticket = selectors.ticket_get_for(user, reference)
+    services.ticket_attach(user, ticket, files=files, version=version)
+    return _fresh_detail(user, reference)
+
+
+@router.get(
+    "/tickets/{reference}/attachments/{token}",
+    response={200: None, **ERRORS},
+    url_name="ticket_attachment_download",
+    summary="Download a file of the ticket",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The file, as uploaded",
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def ticket_attachment_download(
+    request, reference: Reference, token: Annotated[str, Path(pattern=r"^[0-9a-f]{1,40}$")]
+):
+    user = request.auth
+    ticket = selectors.ticket_get_for(user, reference)
+    attachment = Attachment.objects.filter(
+        ticket=ticket, token=token, event__in=policy.visible_events(user, ticket)
+    ).first()
+    if attachment is None:
+        raise NotFound(_("No such file."), code="not_found")
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,33 @@
+"""What `import-units` and `import-staff` share: reading the file, printing the report or the bad rows."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from musanada.org.imports import ImportRefused
+
+
+class ImportCommand(BaseCommand):
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="a CSV (comma or semicolon, UTF-8) or JSON export")
+        parser.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
+
+    def run(self, data: bytes, options):
+        raise NotImplementedError
+
+    def handle(self, *args, **options):
+        try:
+            data = Path(options["file"]).read_bytes()
+        except OSError as error:
+            raise CommandError(f"cannot read {options['file']}: {error.strerror}") from error
+        try:
+            report = self.run(data, options)
+        except ImportRefused as refused:
+            for error in refused.errors:
+                self.stderr.write(str(error))
+            raise CommandError(str(refused)) from refused
+        prefix = "dry run, nothing changed: " if report.dry_run else ""
+        self.stdout.write(f"{prefix}{report.summary()} {report.seconds:.1f} s")
+        for change in report.sample:
+            line = change.line if change.line is not None else "-"
+            self.stdout.write(f"  line {line}: {change.key} {change.action_label} {change.detail}".rstrip())
