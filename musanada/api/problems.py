@@ -49,6 +49,10 @@ class Problem(Schema):
     errors: list[FieldError] = []
 
 
+# Every operation documents these answers (as application/problem+json, see main.py).
+ERRORS = {code: Problem for code in (400, 401, 403, 404, 409, 422, 429)}
+
+
 def problem_response(status: int, code: str, detail, *, errors=(), headers=None) -> HttpResponse:
     body = {
         "type": TYPE_PREFIX + code,
@@ -73,10 +77,17 @@ def _unauthenticated(request, exc, *, code="unauthenticated", detail=None):
     )
 
 
+_LOCATIONS = ("body", "query", "path", "header", "form", "file", "cookie")
+# The handlers' parameter names that hold a whole schema: not the caller's business.
+_CONTAINERS = ("payload", "filters")
+
+
 def _field_name(loc) -> str:
     # ninja's locations read ("body", "payload", "subject") or ("query", "status"): keep the field's own name.
-    parts = [str(part) for part in loc if part not in ("body", "query", "path", "header", "form", "file")]
-    if len(parts) > 1 and parts[0] in ("payload", "filters", "data"):
+    parts = [str(part) for part in loc]
+    if parts and parts[0] in _LOCATIONS:
+        parts = parts[1:]
+    if len(parts) > 1 and parts[0] in _CONTAINERS:
         parts = parts[1:]
     return ".".join(parts) or "body"
 

@@ -27,6 +27,8 @@ from musanada.notifications.models import Notification, NotificationKind, Notifi
 from musanada.org.models import localized_name
 from musanada.tickets import policy
 from musanada.tickets.events import describe_all
+from musanada.tickets.models import Event
+from musanada.tickets.workflow import EventKind
 
 NOTIFICATION_JOB = "mail.send_notification"
 
@@ -103,18 +105,34 @@ def _public_url(path: str) -> str:
     return settings.MUSANADA["PUBLIC_URL"] + path
 
 
+def _told_events(event) -> list:
+    """The event and what the same action wrote before it that the reader needs: an escalation's note of
+    what was tried is on the requalification that precedes it (the ticket's lock keeps the two adjacent)."""
+    if event.kind != EventKind.ESCALATED:
+        return [event]
+    requalified = (
+        Event.objects.filter(ticket_id=event.ticket_id, kind=EventKind.REQUALIFIED, pk__lt=event.pk)
+        .order_by("-pk")
+        .first()
+    )
+    return [event] if requalified is None else [requalified, event]
+
+
 def _context(notification: Notification) -> dict:
     user, ticket, event = notification.user, notification.ticket, notification.event
     # Never an internal note to someone who does not read the desk side, whatever put them on the list.
-    may_read_body = event.public or policy.reads_internal(user, ticket)
-    [(_event, what)] = describe_all([event])
+    internal = policy.reads_internal(user, ticket)
+    told = [told for told in _told_events(event) if told.public or internal]
+    lines = [(what, told.body.strip()) for told, what in describe_all(told)]
+    # A request that arrives on a desk by any way but its filing comes with what the requester wrote.
+    arrived = notification.kind == NotificationKind.NEW_TICKET and event.kind != EventKind.FILED
     return {
         "name": _person(user),
         "kind": notification.get_kind_display(),
-        "what": what,
+        "lines": lines,
         "actor": _("Musanada (automatic)") if event.by_system else _person(event.actor),
         "when": formats.date_format(timezone.localtime(event.created_at), "DATETIME_FORMAT"),
-        "body": event.body.strip() if may_read_body else "",
+        "description": ticket.description.strip() if arrived else "",
         "reference": ticket.reference,
         "subject": _one_line(ticket.subject),
         "status": ticket.get_status_display(),

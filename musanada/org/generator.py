@@ -459,12 +459,12 @@ def generate_population(
                 writer.add(f"{stem}-{n}", rng, unit_id, Role.STAFF)
         writer.flush()
     if report.schools or report.users:
-        _analyze(OrgUnit, User, Membership)
+        refresh_planner_statistics(OrgUnit, User, Membership)
     report.seconds = time.monotonic() - started
     return report
 
 
-def _analyze(*models) -> None:
+def refresh_planner_statistics(*models) -> None:
     # Planner statistics from before a bulk load make PostgreSQL pick hash joins over the whole unit table for
     # one user's memberships (5 ms instead of 0.1 ms per query) until autovacuum gets round to it.
     with connection.cursor() as cursor:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from musanada.core.errors import InvalidInput
-from musanada.org.generator import _analyze
+from musanada.org.generator import refresh_planner_statistics
 from musanada.org.models import DESK_KINDS, Membership, OrgUnit, Role, UnitKind, User
 from musanada.org.services import unit_path, unit_upsert
 
@@ -495,7 +495,7 @@ def import_units(data: bytes, *, dry_run: bool = False, batch_size: int = BATCH_
             for row, wanted in moved:
                 unit_upsert(code=row.code, kind=UnitKind.SCHOOL, parent=row.province, **wanted)
             if len(new) > batch_size:
-                _analyze(OrgUnit)
+                refresh_planner_statistics(OrgUnit)
     report.seconds = time.monotonic() - started
     return report
 
@@ -657,4 +657,4 @@ class _StaffPlan:
                 Membership.objects.filter(id__in=ids[start : start + batch_size]).update(is_active=active)
         Membership.objects.bulk_create(self.grant, batch_size=batch_size)
         if len(self.new_users) > batch_size:
-            _analyze(User, Membership)
+            refresh_planner_statistics(User, Membership)

@@ -186,8 +186,9 @@ def sign_in_at_provider(authorization_url: str, login: str, http: requests.Sessi
     raise AssertionError(f"the provider never sent the browser back (last page: {url})")
 
 
-def access_token(provider: Provider, login: str, redirect_uri: str, resource: str = API_AUDIENCE) -> str:
-    """A JWT access token for `resource`, got as a client would: authorization code with PKCE."""
+def tokens(provider: Provider, login: str, redirect_uri: str, resource: str = API_AUDIENCE) -> dict:
+    """The token response (a JWT access token for `resource`, an ID token) that a client gets through the
+    authorization code flow with PKCE."""
     metadata = provider.metadata()
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
@@ -221,4 +222,8 @@ def access_token(provider: Provider, login: str, redirect_uri: str, resource: st
         timeout=10,
     )
     assert response.status_code == 200, response.text
-    return response.json()["access_token"]
+    return response.json()
+
+
+def access_token(provider: Provider, login: str, redirect_uri: str, resource: str = API_AUDIENCE) -> str:
+    return tokens(provider, login, redirect_uri, resource)["access_token"]

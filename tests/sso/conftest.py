@@ -15,6 +15,6 @@ def oidc_provider():
 
 
 @pytest.fixture
-def sso(settings, oidc_provider):
+def sso(db, settings, oidc_provider):
     settings.OIDC = oidc_provider.settings()
     return oidc_provider

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from musanada.api.problems import ERRORS
 from musanada.api.schemas import CategoryOut, Code, MembershipOut, MeOut, UnitPage
 from musanada.core.errors import InvalidInput
 from musanada.org.models import Category, Membership, OrgUnit, UnitKind
@@ -16,7 +17,7 @@ router = Router(tags=["reference"])
 UNIT_PAGE_MAX = 500
 
 
-@router.get("/me", response=MeOut, summary="The caller")
+@router.get("/me", response={200: MeOut, **ERRORS}, summary="The caller")
 def me(request):
     user = request.auth
     memberships = (
@@ -80,7 +81,7 @@ def _decode_path(cursor: str) -> str:
     return path
 
 
-@router.get("/units", response=UnitPage, summary="Units of the org tree, in tree order")
+@router.get("/units", response={200: UnitPage, **ERRORS}, summary="Units of the org tree, in tree order")
 def units(request, filters: Query[UnitFilters]):
     queryset = OrgUnit.objects.filter(is_active=True).select_related("parent")
     if filters.parent is not None:
@@ -100,7 +101,11 @@ def units(request, filters: Query[UnitFilters]):
     }
 
 
-@router.get("/categories", response=list[CategoryOut], summary="Active categories: systems, then topics")
+@router.get(
+    "/categories",
+    response={200: list[CategoryOut], **ERRORS},
+    summary="Active categories: systems, then topics",
+)
 def categories(request):
     rows = Category.objects.filter(is_active=True).select_related("parent", "owner").order_by("code")
     return [

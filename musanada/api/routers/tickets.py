@@ -21,7 +21,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from musanada.api.models import IdempotencyRecord
-from musanada.api.problems import Problem
+from musanada.api.problems import ERRORS
 from musanada.api.schemas import (
     REFERENCE_PATTERN,
     ActionIn,
@@ -48,7 +48,6 @@ from musanada.tickets.workflow import Action, Channel, Status
 
 router = Router(tags=["tickets"])
 
-ERRORS = {code: Problem for code in (400, 401, 403, 404, 409, 422, 429)}
 # A key older than this is forgotten: a retry comes within minutes, not days.
 IDEMPOTENCY_TTL = timedelta(hours=24)
 
