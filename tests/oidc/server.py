@@ -45,6 +45,11 @@ def node_missing() -> str | None:
     for tool in ("node", "npm"):
         if shutil.which(tool) is None:
             return f"no `{tool}` on PATH (apt-get install nodejs npm)"
+    version = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    major, minor = (int(part) for part in version.lstrip("v").split(".")[:2])
+    # oidc-provider 9 and its `jose` are ES modules written for Node.js 20.19 and later.
+    if (major, minor) < (20, 19):
+        return f"Node.js {version} is too old for oidc-provider 9 (20.19 or later)"
     return None
 
 
