@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from musanada.core.errors import InvalidInput
+from musanada.notifications.services import notifications_without_email
 from musanada.org.generator import DEFAULT_SEED, USERNAME_PREFIX
 from musanada.org.models import DESK_ROLES, Category, Membership, OrgUnit, Role, UnitKind
 from musanada.tickets import services
@@ -515,6 +516,7 @@ def demo_tickets_exist() -> bool:
 
 
 @transaction.atomic
+@notifications_without_email()
 def ensure_demo_tickets() -> int:
     """File and work the demo tickets, once: returns how many were filed (0 when they exist already).
 
@@ -590,6 +592,7 @@ def _under(lookup: str, paths) -> Q:
     return condition
 
 
+@notifications_without_email()
 def generate_tickets(count: int, *, seed: int = DEFAULT_SEED, academies=None, progress=None) -> TicketReport:
     """Have generated staff file tickets until `count` generated tickets exist in scope, and walk each one,
     through the services, to an outcome drawn from OUTCOMES. Calls `progress(done, total)` now and then."""

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from musanada.api.models import ApiToken, token_digest
+from musanada.api.services import token_create
 from tests.api.conftest import ApiClient
 
 
@@ -54,3 +55,12 @@ def test_an_administrator_issues_a_token_on_the_command_line(people):
     assert "not be shown again" in err.getvalue()
     with pytest.raises(CommandError):
         call_command("create-token", "nobody", stdout=io.StringIO())
+
+
+def test_an_administrator_revokes_a_token_in_the_admin(client, people):
+    token, value = token_create(people["teacher"], name="script")
+    client.force_login(people["admin"])
+    listed = client.get("/admin/api/apitoken/")
+    assert listed.status_code == 200 and token.prefix in listed.content.decode()
+    client.post("/admin/api/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
+    assert ApiClient(value).get("/me").status_code == 401

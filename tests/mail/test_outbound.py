@@ -23,6 +23,7 @@ from musanada.mail import intake, outbound, parsing
 from musanada.mail.models import Outcome
 from musanada.notifications.models import Notification, NotificationKind, NotificationPreference
 from musanada.notifications.selectors import unread_count
+from musanada.notifications.services import notifications_without_email
 from musanada.tickets import services
 from musanada.tickets.workflow import EventKind, Status
 from tests.conftest import PASSWORD
@@ -439,3 +440,14 @@ def test_a_real_celery_worker_delivers_the_mails_of_a_filed_ticket_and_its_reply
     assert "Quelle classe ?" in text(messages[1])
     jobs = Job.objects.filter(name=outbound.NOTIFICATION_JOB)
     assert set(jobs.values_list("status", flat=True)) == {JobStatus.DONE}
+
+
+def test_made_up_tickets_notify_the_bell_but_queue_no_mail(smtp, people, units, categories):
+    # What the demo and benchmark generators run under: their addresses belong to nobody.
+    with notifications_without_email():
+        ticket = file_ticket(people, units, categories)
+    assert kinds_told("head", ticket) == [NotificationKind.NEW_TICKET]
+    assert not Job.objects.filter(name=outbound.NOTIFICATION_JOB).exists()
+
+    services.ticket_reply(people["head"], ticket, body="Quel navigateur ?")
+    assert list(deliver(smtp)) == ["teacher"]
