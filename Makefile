@@ -25,7 +25,10 @@ run: demo
 # On SQLite always; on PostgreSQL too when DATABASE_URL points at one.
 test: $(STAMP)
 	SECRET_KEY=test-only-not-secret $(BIN)/ruff check musanada tests
-	SECRET_KEY=test-only-not-secret DATABASE_URL= $(BIN)/pytest $(PYTEST_ARGS)
+	@# A SQLite file, as in production (WAL, writers wait for each other), rather than an in-memory database,
+	@# whose shared cache makes threads (live server, jobs worker) fail with "table is locked".
+	SECRET_KEY=test-only-not-secret DATABASE_URL= SQLITE_TEST_NAME=$(MUSANADA_DATA_DIR)/test.sqlite3 \
+		$(BIN)/pytest $(PYTEST_ARGS)
 	@if [ -n "$$DATABASE_URL" ]; then \
 		echo "== PostgreSQL: $$DATABASE_URL"; \
 		SECRET_KEY=test-only-not-secret $(BIN)/pytest $(PYTEST_ARGS); \
