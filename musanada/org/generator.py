@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from musanada.core.errors import InvalidInput
 from musanada.org.models import Membership, OrgUnit, Role, UnitKind, User
+from musanada.org.services import users_bulk_create
 
 NATIONAL_SCHOOLS = 18_000
 NATIONAL_STAFF = 300_000
@@ -361,16 +362,7 @@ class _Writer:
     def flush(self) -> None:
         if not self.pending:
             return
-        users = User.objects.bulk_create(
-            [user for user, _unit, _role in self.pending], batch_size=self.batch_size
-        )
-        if any(user.pk is None for user in users):
-            # Backends that cannot return ids from a bulk insert: read them back by username.
-            ids = dict(
-                User.objects.filter(username__in=[u.username for u in users]).values_list("username", "id")
-            )
-            for user in users:
-                user.pk = ids[user.username]
+        users = users_bulk_create([user for user, _unit, _role in self.pending], self.batch_size)
         Membership.objects.bulk_create(
             [Membership(user_id=user.pk, unit_id=unit_id, role=role) for user, unit_id, role in self.pending],
             batch_size=self.batch_size,

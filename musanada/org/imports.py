@@ -26,7 +26,7 @@ from django.utils.translation import pgettext_lazy
 from musanada.core.errors import InvalidInput
 from musanada.org.generator import refresh_planner_statistics
 from musanada.org.models import DESK_KINDS, Membership, OrgUnit, Role, UnitKind, User
-from musanada.org.services import unit_path, unit_upsert
+from musanada.org.services import unit_path, unit_upsert, users_bulk_create
 
 # A school's GRESA code: five or six digits and a capital letter (01001A, 123456B).
 GRESA_CODE = re.compile(r"^\d{5,6}[A-Z]$")
@@ -636,14 +636,7 @@ class _StaffPlan:
 
     def apply(self, batch_size: int) -> None:
         users = [user for user, _unit, _role in self.new_users]
-        users = User.objects.bulk_create(users, batch_size=batch_size)
-        if any(user.pk is None for user in users):
-            # Backends that cannot return ids from a bulk insert: read them back by username.
-            ids = dict(
-                User.objects.filter(username__in=[u.username for u in users]).values_list("username", "id")
-            )
-            for user in users:
-                user.pk = ids[user.username]
+        users = users_bulk_create(users, batch_size)
         self.grant.extend(
             Membership(user_id=user.pk, unit_id=unit_id, role=role) for user, unit_id, role in self.new_users
         )

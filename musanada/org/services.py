@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from musanada.core.errors import InvalidInput
-from musanada.org.models import Category, Membership, OrgUnit, UnitKind
+from musanada.org.models import Category, Membership, OrgUnit, UnitKind, User
 from musanada.tickets import policy
 
 # Which kinds a unit of each kind may hang under.
@@ -229,3 +229,16 @@ def membership_grant(user, unit: OrgUnit, role: str) -> Membership:
     )
     policy.forget_reach(user)
     return membership
+
+
+def users_bulk_create(users: list, batch_size: int) -> list:
+    """Insert many users in batches and return them with their ids (the generator and the Massar import)."""
+    users = User.objects.bulk_create(users, batch_size=batch_size)
+    if any(user.pk is None for user in users):
+        # Backends that cannot return ids from a bulk insert: read them back by username.
+        ids = dict(
+            User.objects.filter(username__in=[u.username for u in users]).values_list("username", "id")
+        )
+        for user in users:
+            user.pk = ids[user.username]
+    return users
