@@ -5,6 +5,8 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.utils import translation
+from django.utils.translation import pgettext
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -283,7 +285,10 @@ def test_a_superuser_imports_from_the_admin_after_reading_the_dry_run(client, pe
     checked = client.post(url, {"file": upload})
 
     assert checked.status_code == 200
-    assert "3 created" in checked.content.decode()
+    with translation.override("ar"):
+        created = str(pgettext("import", "created"))
+    assert checked.context["report"].created == 3
+    assert created in checked.content.decode()
     assert not OrgUnit.objects.filter(code="01101E").exists()
 
     applied = client.post(url, {"token": checked.context["token"]})

@@ -2,19 +2,20 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from musanada.org.imports import ImportRefused
 
 
 class ImportCommand(BaseCommand):
+    """Subclasses give `run(data, options)`, which calls the importer and returns its report."""
+
     def add_arguments(self, parser):
         parser.add_argument("file", help="a CSV (comma or semicolon, UTF-8) or JSON export")
         parser.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
 
-    def run(self, data: bytes, options):
-        raise NotImplementedError
-
+    # Administrators' consoles read English, as with Django's own commands; pages follow the reader's language.
+    @no_translations
     def handle(self, *args, **options):
         try:
             data = Path(options["file"]).read_bytes()
