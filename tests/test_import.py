@@ -5,11 +5,11 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.utils import translation
-from django.utils.translation import pgettext
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import pgettext
 
 from musanada.org.imports import ImportRefused, import_staff, import_units
 from musanada.org.models import Membership, OrgUnit, Role, User

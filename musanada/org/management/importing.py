@@ -14,7 +14,7 @@ class ImportCommand(BaseCommand):
         parser.add_argument("file", help="a CSV (comma or semicolon, UTF-8) or JSON export")
         parser.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
 
-    # Administrators' consoles read English, as with Django's own commands; pages follow the reader's language.
+    # Consoles read English, as with Django's own commands; pages follow the reader's language.
     @no_translations
     def handle(self, *args, **options):
         try:
