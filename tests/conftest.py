@@ -1,8 +1,10 @@
 """One fixed org tree and named personas (see musanada/org/demo.py), loaded once per test database."""
 
 import os
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from musanada.org.demo import ensure_demo_people
 from musanada.org.models import Category, OrgUnit
@@ -80,3 +82,18 @@ def redis_broker(settings):
             pytest.fail(f"Redis is required in CI at {settings.CELERY_BROKER_URL}: {error}")
         pytest.skip(f"Redis is not reachable at {settings.CELERY_BROKER_URL} ({error}); start redis-server")
     return settings.CELERY_BROKER_URL
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The clock (the one boundary tests may patch), frozen at a known instant and moved by hand."""
+
+    class Clock:
+        now = timezone.now()
+
+        def advance(self, **delta):
+            self.now += timedelta(**delta)
+
+    frozen = Clock()
+    monkeypatch.setattr(timezone, "now", lambda: frozen.now)
+    return frozen

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection, transaction
-from django.utils import timezone
 
 from musanada.jobs import enqueue, job, run_due_jobs, run_job
 from musanada.jobs.models import Job, JobStatus
@@ -59,21 +58,6 @@ def _fresh_state():
     SMTP["up"] = True
     RUNS["count"] = 0
     RAN.clear()
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """The clock, frozen at a known instant and moved by hand."""
-
-    class Clock:
-        now = timezone.now()
-
-        def advance(self, **delta):
-            self.now += timedelta(**delta)
-
-    frozen = Clock()
-    monkeypatch.setattr(timezone, "now", lambda: frozen.now)
-    return frozen
 
 
 def file_ticket(people, units, categories):

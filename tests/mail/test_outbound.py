@@ -10,12 +10,11 @@ import socket
 import time
 import uuid
 from collections import Counter
-from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from musanada.jobs import run_due_jobs
 from musanada.jobs.models import Job, JobStatus
@@ -104,19 +103,6 @@ def smtp(settings):
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    class Clock:
-        now = timezone.now()
-
-        def advance(self, **delta):
-            self.now += timedelta(**delta)
-
-    frozen = Clock()
-    monkeypatch.setattr(timezone, "now", lambda: frozen.now)
-    return frozen
 
 
 def deliver(smtp) -> dict:
