@@ -29,6 +29,8 @@ INTENDED = {
     (Action.REQUEST_INFO, Party.DESK): (ACTIVE, WAITING, ANY_LEVEL),
     (Action.PROVIDE_INFO, Party.REQUESTER): ({WAITING}, OPEN, ANY_LEVEL),
     (Action.ESCALATE, Party.DESK): (ACTIVE, NEW, BELOW_CENTRAL),
+    # The service-level sweep, when a level turned automatic escalation on.
+    (Action.ESCALATE, Party.SYSTEM): (ACTIVE, NEW, BELOW_CENTRAL),
     (Action.RETURN, Party.DESK): (ACTIVE, NEW, ABOVE_SCHOOL),
     (Action.TRANSFER, Party.DESK): (ACTIVE, NEW, {"central"}),
     (Action.RESOLVE, Party.DESK): (OPEN_STATUSES, RESOLVED, ANY_LEVEL),
@@ -172,9 +174,11 @@ def test_the_requester_reopens_only_a_resolved_or_closed_ticket(status, reopens)
         assert workflow.next_status(rule, status) == OPEN
 
 
-def test_the_system_does_nothing_but_close_resolved_tickets():
+def test_the_system_only_closes_resolved_tickets_and_escalates_overdue_ones_below_central():
     for status, level in itertools.product(Status.values, LEVELS):
         expected = [Action.CLOSE] if status == RESOLVED else []
+        if status in ACTIVE and level in BELOW_CENTRAL:
+            expected = [Action.ESCALATE]
         assert workflow.available_actions({Party.SYSTEM}, status, level) == expected
 
 

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "musanada.mail",
     "musanada.sso",
     "musanada.api",
+    "musanada.reports",
+    "musanada.sla",
     # django-ninja's Swagger UI files, served from our own static files (no CDN).
     "ninja",
 ]
@@ -229,6 +231,17 @@ MUSANADA = {
     "PUBLIC_URL": env_str("MUSANADA_PUBLIC_URL", "http://localhost:8000").rstrip("/"),
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = MUSANADA["ATTACHMENT_MAX_BYTES"] + 1024 * 1024
+
+# Service levels (docs/sla.md): the targets count working time of this calendar, in Africa/Casablanca time.
+# Holidays are kept by the administrators in the admin (SLA > Holidays), targets per level and priority too.
+MUSANADA_SLA = {
+    # ISO weekdays that are worked (1 = Monday … 7 = Sunday): Monday to Friday.
+    "WORK_DAYS": [int(day) for day in env_list("MUSANADA_SLA_WORK_DAYS", ["1", "2", "3", "4", "5"])],
+    # Opening hours of every working day, "HH:MM-HH:MM".
+    "WORK_HOURS": env_str("MUSANADA_SLA_WORK_HOURS", "08:30-16:30"),
+    # A ticket is "at risk" once this share (percent) of a target's working time is used.
+    "AT_RISK_PERCENT": env_int("MUSANADA_SLA_AT_RISK_PERCENT", 80),
+}
 
 # Background jobs (docs/operations.md, "Background jobs"): "inline" runs them in a thread of the serving
 # process, "celery" on Celery workers with Redis as broker and beat as scheduler.

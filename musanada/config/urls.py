@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("notifications/", include("musanada.notifications.urls")),
     path("sso/", include("musanada.sso.urls")),
+    path("reports/", include("musanada.reports.urls")),
     path("", include("musanada.api.urls")),
     path("", include("musanada.web.urls")),
 ]

@@ -6,7 +6,8 @@ A plain function of the event, its ticket and the desk memberships: it writes no
 from django.contrib.auth import get_user_model
 
 from musanada.notifications.models import NotificationKind
-from musanada.org.models import DESK_ROLES, Membership
+from musanada.org.models import DESK_ROLES, Membership, Role
+from musanada.tickets import policy
 from musanada.tickets.workflow import EventKind, Party
 
 # Events that put the ticket on a desk, and where each one says which desk.
@@ -39,6 +40,26 @@ def _desk_people(**unit):
         .order_by("user_id")
     )
     return list({m.user_id: m.user for m in memberships}.values())
+
+
+def _supervisors(code) -> list:
+    """Who answers for a desk's delays: its supervisors, or its agents when it has none (a school's head)."""
+    people = _desk_people(unit__code=code, role=Role.SUPERVISOR)
+    return people or _desk_people(unit__code=code)
+
+
+def _service_level(event) -> list:
+    # At risk: the desk's supervisors. Missed: they, and the people of the desk above that the ticket would
+    # go to who may read it (its supervisors read the subtree; its agents only read what reached them).
+    data = event.data or {}
+    users = _supervisors(data.get("desk")) if data.get("desk") else []
+    if event.kind == EventKind.SLA_BREACHED and data.get("above"):
+        users += [
+            user
+            for user in _desk_people(unit__code=data["above"])
+            if user not in users and policy.can_see(user, event.ticket)
+        ]
+    return users
 
 
 def _requester(ticket) -> list:
@@ -88,6 +109,9 @@ def recipients_for(event) -> list[tuple]:
         users, notification = _handlers(ticket), _TO_HANDLER[kind]
     elif kind == EventKind.ASSIGNED:
         users, notification = _assignee(event), NotificationKind.ASSIGNED
+    elif kind in (EventKind.SLA_AT_RISK, EventKind.SLA_BREACHED):
+        users = _service_level(event)
+        notification = NotificationKind(kind)
     else:
         return []
     excluded = set()

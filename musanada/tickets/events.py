@@ -71,6 +71,20 @@ def _describe(event, names: _Names) -> str:
             "source": names.unit(data.get("from", {}).get("code")),
             "target": names.unit(data.get("to", {}).get("code")),
         }
+    if kind == EventKind.REQUALIFIED and data.get("automatic"):
+        return _(
+            "Referred automatically: the resolution target of this level was missed by more than "
+            "%(minutes)s working minutes"
+        ) % {"minutes": data.get("overrun_minutes", "")}
+    if kind in (EventKind.SLA_AT_RISK, EventKind.SLA_BREACHED):
+        text = {
+            (EventKind.SLA_AT_RISK, "response"): _("The first response target at %(desk)s is at risk"),
+            (EventKind.SLA_AT_RISK, "resolution"): _("The resolution target at %(desk)s is at risk"),
+            (EventKind.SLA_BREACHED, "response"): _("The first response target at %(desk)s was missed"),
+            (EventKind.SLA_BREACHED, "resolution"): _("The resolution target at %(desk)s was missed"),
+        }.get((kind, data.get("target")))
+        if text is not None:
+            return text % {"desk": names.unit(data.get("desk"))}
     if kind == EventKind.REQUALIFIED:
         labels = {"category": _("category"), "priority": _("priority"), "subject": _("subject")}
         parts = [

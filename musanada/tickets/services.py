@@ -22,6 +22,7 @@ from musanada.core.errors import Conflict, IllegalTransition, InvalidInput, NotF
 from musanada.core.text import search_document
 from musanada.notifications.services import notify
 from musanada.org.models import DESK_ROLES, Category, Membership, OrgUnit, UnitKind
+from musanada.sla.services import record as sla_record
 from musanada.tickets import policy, routing
 from musanada.tickets.attachments import check_files
 from musanada.tickets.models import Attachment, Event, ReferenceCounter, Ticket, TicketHolding
@@ -107,6 +108,7 @@ class _Change:
         for event, files in self.events:
             event.save()
             self.stored_files += _store_attachments(self.ticket, event, files)
+        sla_record(self.ticket, [event for event, _files in self.events])
         notify([event for event, _files in self.events])
 
 
@@ -280,6 +282,7 @@ def ticket_file(
                 routed = _routed_up(ticket, landing, now)
                 routed.save()
                 appended.append(routed)
+            sla_record(ticket, appended)
             notify(appended)
     except BaseException:
         _delete_stored(stored)
@@ -423,6 +426,30 @@ def ticket_escalate(
         change.event(
             EventKind.ESCALATED,
             data={"from": _desk_data(current.desk), "to": _desk_data(landing.desk)},
+        )
+        if landing.skipped:
+            change.events.append((_routed_up(current, landing, change.now), []))
+        change.move_to(landing.desk)
+    return ticket
+
+
+def ticket_auto_escalate(ticket: Ticket, *, overrun_minutes: int) -> Ticket:
+    """The service-level sweep refers a ticket to the level above, as the SYSTEM actor, when its level turned
+    automatic escalation on and the resolution target was overrun by `overrun_minutes` working minutes.
+
+    Nothing is requalified; the requalification event says the referral was automatic and why.
+    """
+    with _acting(SYSTEM, ticket, Action.ESCALATE, None) as change:
+        current = change.ticket
+        landing = routing.escalation_desk(current.desk, current.category)
+        change.event(
+            EventKind.REQUALIFIED,
+            public=False,
+            data={"changes": {}, "automatic": True, "overrun_minutes": overrun_minutes},
+        )
+        change.event(
+            EventKind.ESCALATED,
+            data={"from": _desk_data(current.desk), "to": _desk_data(landing.desk), "automatic": True},
         )
         if landing.skipped:
             change.events.append((_routed_up(current, landing, change.now), []))

@@ -51,6 +51,9 @@ class EventKind(models.TextChoices):
     REOPENED = "reopened", _("Reopened")
     RATED = "rated", _("Rated")
     ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
+    # Written by the service-level sweep (musanada.sla), desk side only.
+    SLA_AT_RISK = "sla_at_risk", _("Service-level target at risk")
+    SLA_BREACHED = "sla_breached", _("Service-level target missed")
 
 
 class Action(models.TextChoices):
@@ -115,6 +118,8 @@ RULES = (
     _rule(Action.PROVIDE_INFO, REQUESTER, {WAITING}, OPEN),
     # Referral goes one level up, after requalification; the central level is the last one.
     _rule(Action.ESCALATE, DESK, {NEW, OPEN}, NEW, levels={SCHOOL, PROVINCE, ACADEMY}),
+    # Automatic escalation after a missed service-level target, when a level turned it on (musanada.sla).
+    _rule(Action.ESCALATE, SYSTEM, {NEW, OPEN}, NEW, levels={SCHOOL, PROVINCE, ACADEMY}),
     _rule(Action.RETURN, DESK, {NEW, OPEN}, NEW, levels={PROVINCE, ACADEMY, CENTRAL}),
     _rule(Action.TRANSFER, DESK, {NEW, OPEN}, NEW, levels={CENTRAL}),
     _rule(Action.RESOLVE, DESK, {NEW, OPEN, WAITING}, RESOLVED),

@@ -1,0 +1,246 @@
+"""Exports of the ticket list and the dashboard tables, as CSV and XLSX, limited by the policy.
+
+Both stream: CSV row by row from a server-side cursor (`iterator()`), so memory stays flat whatever the size;
+XLSX through XlsxWriter in `constant_memory` mode, which flushes each row to a temporary file as it is
+written, and the finished file is then sent by `FileResponse` in blocks. XlsxWriter was chosen over openpyxl's
+write-only mode because it is a single pure-Python dependency with no lxml, writes faster, and its
+constant-memory mode holds one row at a time (openpyxl's write-only mode does too, but is several times
+slower on a million rows).
+"""
+
+import csv
+import tempfile
+from collections.abc import Iterable, Iterator
+
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from musanada.tickets.workflow import Priority, Status
+
+CHUNK = 2000
+BOM = "\ufeff"
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def ticket_header() -> list[str]:
+    return [
+        _("Reference"),
+        _("Subject"),
+        _("Status"),
+        _("Priority"),
+        _("Category"),
+        _("Origin unit"),
+        _("Desk"),
+        _("Level"),
+        _("Filed"),
+        _("First response"),
+        _("Resolved"),
+        _("Rating"),
+    ]
+
+
+def _when(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def ticket_rows(queryset) -> Iterator[list]:
+    """The rows of the ticket export, read in chunks from a server-side cursor."""
+    rows = queryset.order_by("-filed_at", "-id").values_list(
+        "reference",
+        "subject",
+        "status",
+        "priority",
+        "category__code",
+        "origin_unit__code",
+        "desk__code",
+        "desk__kind",
+        "filed_at",
+        "first_response_at",
+        "resolved_at",
+        "rating",
+    )
+    statuses, priorities = dict(Status.choices), dict(Priority.choices)
+    for (
+        reference,
+        subject,
+        status,
+        priority,
+        category,
+        origin,
+        desk,
+        kind,
+        filed,
+        responded,
+        resolved,
+        rating,
+    ) in rows.iterator(chunk_size=CHUNK):
+        yield [
+            reference,
+            subject,
+            str(statuses.get(status, status)),
+            str(priorities.get(priority, priority)),
+            category,
+            origin,
+            desk,
+            kind,
+            _when(filed),
+            _when(responded),
+            _when(resolved),
+            "" if rating is None else rating,
+        ]
+
+
+def _safe(value):
+    # A cell that starts like a formula would run in a spreadsheet (CSV injection): make it plain text.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def csv_response(filename: str, header: list, rows: Iterable[list]) -> StreamingHttpResponse:
+    """UTF-8 with a byte-order mark, so that Excel opens Arabic text correctly."""
+    writer = csv.writer(_Echo())
+
+    def stream():
+        yield BOM + writer.writerow(header)
+        for row in rows:
+            yield writer.writerow([_safe(value) for value in row])
+
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+def xlsx_response(filename: str, sheets: list[tuple[str, list, Iterable[list]]]) -> FileResponse:
+    """One worksheet per (title, header, rows), written row by row to a temporary file, then streamed."""
+    import xlsxwriter
+
+    # Closed by FileResponse once sent; the file has no name on disk, so nothing is left behind.
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
+    workbook = xlsxwriter.Workbook(
+        handle, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    bold = workbook.add_format({"bold": True})
+    for title, header, rows in sheets:
+        sheet = workbook.add_worksheet(title[:31])
+        if _rtl():
+            sheet.right_to_left()
+        sheet.write_row(0, 0, header, bold)
+        for number, row in enumerate(rows, start=1):
+            sheet.write_row(number, 0, row)
+    workbook.close()
+    handle.seek(0)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{filename}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def _rtl() -> bool:
+    from django.utils.translation import get_language_bidi
+
+    return get_language_bidi()
+
+
+def dashboard_tables(board) -> list[tuple[str, list, list]]:
+    """The dashboard's tables as (title, header, rows), the same numbers the page shows."""
+
+    def seconds(value):
+        return "" if value is None else round(value / 3600, 2)
+
+    def share(value):
+        return "" if value is None else round(100 * value, 1)
+
+    tables = [
+        (
+            _("Per day"),
+            [_("Day"), _("Filed"), _("Resolved")],
+            [[day.isoformat(), filed, resolved] for day, filed, resolved in board.per_day],
+        ),
+        (
+            _("Per week"),
+            [_("Week of"), _("Filed"), _("Resolved")],
+            [[day.isoformat(), filed, resolved] for day, filed, resolved in board.per_week],
+        ),
+        (
+            _("Levels"),
+            [
+                _("Level"),
+                _("Resolved"),
+                _("Share resolved (%)"),
+                _("Escalated out"),
+                _("First response p50 (h)"),
+                _("First response p90 (h)"),
+                _("Resolution p50 (h)"),
+                _("Resolution p90 (h)"),
+                _("SLA met"),
+                _("SLA missed"),
+            ],
+            [
+                [
+                    str(f.label),
+                    f.resolved,
+                    share(f.share),
+                    f.escalated_out,
+                    seconds(f.first_response_p50),
+                    seconds(f.first_response_p90),
+                    seconds(f.resolution_p50),
+                    seconds(f.resolution_p90),
+                    f.sla_met,
+                    f.sla_missed,
+                ]
+                for f in board.levels
+            ],
+        ),
+        (
+            _("Escalation paths"),
+            [_("From"), _("To"), _("Tickets")],
+            [[str(source), str(target), count] for source, target, count in board.paths],
+        ),
+        (
+            _("Backlog"),
+            [_("Level"), *[str(label) for label in board.statuses], _("Total")],
+            [[str(label), *counts, total] for label, counts, total in board.backlog],
+        ),
+        (
+            _("Top categories"),
+            [_("Information system"), _("Filed")],
+            [[category.code, count] for category, count in board.systems],
+        ),
+        (
+            _("Units"),
+            [
+                _("Code"),
+                _("Unit"),
+                _("Filed"),
+                _("Resolved"),
+                _("Escalated out"),
+                _("Average first response (h)"),
+                _("Average resolution (h)"),
+                _("SLA met (%)"),
+                _("Average rating"),
+            ],
+            [
+                [
+                    row.unit.code,
+                    row.unit.name,
+                    row.filed,
+                    row.resolved,
+                    row.escalated_out,
+                    seconds(row.first_response_average),
+                    seconds(row.resolution_average),
+                    share(row.sla_share),
+                    "" if row.rating_average is None else round(row.rating_average, 2),
+                ]
+                for row in board.children
+            ],
+        ),
+    ]
+    return tables

@@ -1,0 +1,14 @@
+from django import template
+
+from musanada.tickets import policy
+
+register = template.Library()
+
+
+@register.filter
+def has_dashboards(user) -> bool:
+    """Whether the user works a desk or reads a subtree: those are the people dashboards are for."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    reach = policy.reach(user)
+    return bool(reach.desk_ids or reach.subtree_paths)

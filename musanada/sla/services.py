@@ -1,0 +1,412 @@
+"""The service-level clocks: level visits kept in step with the ticket's events, and the sweep that finds the
+tickets at risk and those past their targets.
+
+`record(ticket, events)` is called by the ticket services in the transaction of each action (after the events
+are saved), so a visit exists if and only if the action that caused it committed. `sweep` is the periodic
+job's work: idempotent, each notification guarded by a conditional update of the visit.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from musanada.core.errors import DomainError
+from musanada.notifications.services import notify
+from musanada.sla import calendar
+from musanada.sla.models import AutoEscalationRule, Holiday, LevelVisit, SlaPolicy, VisitOutcome
+from musanada.tickets import routing
+from musanada.tickets.models import Event, Ticket
+from musanada.tickets.workflow import OPEN_STATUSES, EventKind, Party, Status
+
+log = logging.getLogger(__name__)
+
+_MOVES = {
+    EventKind.ESCALATED: VisitOutcome.ESCALATED,
+    EventKind.RETURNED: VisitOutcome.RETURNED,
+    EventKind.TRANSFERRED: VisitOutcome.TRANSFERRED,
+}
+_CLOCK_EVENTS = {
+    EventKind.FILED,
+    EventKind.REPLY,
+    EventKind.INFO_REQUESTED,
+    EventKind.INFO_PROVIDED,
+    EventKind.RESOLVED,
+    EventKind.REOPENED,
+    *_MOVES,
+}
+
+
+# The calendar ----------------------------------------------------------------------------------------
+
+
+def work_calendar() -> calendar.WorkCalendar:
+    """The calendar of the settings (MUSANADA_SLA) with the holidays kept in the admin (one query)."""
+    config = settings.MUSANADA_SLA
+    start, end = calendar.parse_hours(config["WORK_HOURS"])
+    return calendar.WorkCalendar(
+        work_days=frozenset(day - 1 for day in config["WORK_DAYS"]),
+        start=start,
+        end=end,
+        holidays=frozenset(Holiday.objects.values_list("date", flat=True)),
+        zone=timezone.get_default_timezone(),
+    )
+
+
+def _risk_share() -> float:
+    return settings.MUSANADA_SLA["AT_RISK_PERCENT"] / 100
+
+
+# Recording the clocks ----------------------------------------------------------------------------------
+
+
+class _Recorder:
+    def __init__(self, ticket: Ticket, now: datetime):
+        self.ticket = ticket
+        self.now = now
+        self._calendar = None
+        self._visit = None
+        self._visit_loaded = False
+
+    @property
+    def calendar(self) -> calendar.WorkCalendar:
+        if self._calendar is None:
+            self._calendar = work_calendar()
+        return self._calendar
+
+    @property
+    def visit(self) -> LevelVisit | None:
+        if not self._visit_loaded:
+            self._visit = (
+                LevelVisit.objects.filter(ticket=self.ticket, left_at__isnull=True)
+                .order_by("-arrived_at", "-id")
+                .first()
+            )
+            self._visit_loaded = True
+        return self._visit
+
+    def open(self) -> None:
+        desk = self.ticket.desk
+        visit = LevelVisit(ticket=self.ticket, desk=desk, level=desk.level, arrived_at=self.now)
+        target = SlaPolicy.objects.filter(level=desk.level, priority=self.ticket.priority).first()
+        if target is not None:
+            add, share = calendar.add_working_minutes, _risk_share()
+            visit.response_due_at = add(self.calendar, self.now, target.first_response_minutes)
+            visit.resolution_due_at = add(self.calendar, self.now, target.resolution_minutes)
+            visit.response_risk_at = add(self.calendar, self.now, target.first_response_minutes * share)
+            visit.resolution_risk_at = add(self.calendar, self.now, target.resolution_minutes * share)
+        visit.save()
+        self._visit, self._visit_loaded = visit, True
+
+    def close(self, outcome: str) -> None:
+        visit = self.visit
+        if visit is None:
+            return
+        self.resume()
+        visit.left_at = self.now
+        visit.outcome = outcome
+        if outcome == VisitOutcome.RESOLVED:
+            visit.resolved_at = self.now
+        responded = visit.first_response_at or self.now
+        if visit.response_due_at is not None and responded > visit.response_due_at:
+            visit.response_breached = True
+        if visit.resolution_due_at is not None and self.now > visit.resolution_due_at:
+            visit.resolution_breached = True
+        visit.save()
+        self._visit = None
+
+    def respond(self) -> None:
+        visit = self.visit
+        if visit is not None and visit.first_response_at is None:
+            visit.first_response_at = self.now
+            visit.save(update_fields=["first_response_at"])
+
+    def pause(self) -> None:
+        visit = self.visit
+        if visit is not None and visit.paused_since is None:
+            visit.paused_since = self.now
+            visit.save(update_fields=["paused_since"])
+
+    def _shift(self, visit: LevelVisit, seconds: int) -> None:
+        """Move the targets not yet met forward by `seconds` of working time."""
+        if seconds <= 0:
+            return
+        add = calendar.add_working_seconds
+        fields = ["resolution_due_at", "resolution_risk_at"]
+        if visit.first_response_at is None:
+            fields += ["response_due_at", "response_risk_at"]
+        for name in fields:
+            value = getattr(visit, name)
+            if value is not None:
+                setattr(visit, name, add(self.calendar, value, seconds))
+        visit.paused_seconds += seconds
+
+    def resume(self) -> None:
+        visit = self.visit
+        if visit is None or visit.paused_since is None:
+            return
+        self._shift(visit, calendar.working_seconds_between(self.calendar, visit.paused_since, self.now))
+        visit.paused_since = None
+        visit.save()
+
+    def reopen(self) -> None:
+        # The requester says it is not solved: the desk's clock goes on from where it stopped; the time the
+        # ticket spent resolved does not count against the desk.
+        visit = (
+            LevelVisit.objects.filter(
+                ticket=self.ticket, desk=self.ticket.desk, outcome=VisitOutcome.RESOLVED
+            )
+            .order_by("-arrived_at", "-id")
+            .first()
+        )
+        if visit is None:
+            self.open()
+            return
+        self._shift(visit, calendar.working_seconds_between(self.calendar, visit.resolved_at, self.now))
+        visit.left_at = visit.resolved_at = visit.outcome = None
+        visit.save()
+        self._visit, self._visit_loaded = visit, True
+
+
+def record(ticket: Ticket, events) -> None:
+    """Keep the ticket's level visits and `due_at` in step with the events one action appended."""
+    events = [event for event in events if event.kind in _CLOCK_EVENTS]
+    if not events:
+        return
+    recorder = _Recorder(ticket, events[0].created_at)
+    for event in events:
+        kind = event.kind
+        if kind == EventKind.FILED:
+            recorder.open()
+        elif kind in _MOVES:
+            recorder.close(_MOVES[kind])
+            recorder.open()
+        elif kind == EventKind.REPLY:
+            if (event.data or {}).get("party") == Party.DESK:
+                recorder.respond()
+        elif kind == EventKind.INFO_REQUESTED:
+            recorder.respond()
+            recorder.pause()
+        elif kind == EventKind.INFO_PROVIDED:
+            recorder.resume()
+        elif kind == EventKind.RESOLVED:
+            recorder.respond()
+            recorder.close(VisitOutcome.RESOLVED)
+        elif kind == EventKind.REOPENED:
+            recorder.reopen()
+    visit = recorder.visit
+    due_at = visit.resolution_due_at if visit is not None else None
+    if ticket.due_at != due_at:
+        Ticket.objects.filter(pk=ticket.pk).update(due_at=due_at)
+        ticket.due_at = due_at
+
+
+# Reading the clocks ----------------------------------------------------------------------------------
+
+
+class ClockState:
+    ON_TIME = "on_time"
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
+    PAUSED = "paused"
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A ticket's clock at its current desk, as pages show it."""
+
+    state: str
+    # Working minutes until the resolution target; negative once it has passed.
+    minutes_left: int
+    due_at: datetime
+
+    @property
+    def hours_left(self) -> str:
+        minutes = abs(self.minutes_left)
+        return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def clock_of(visit: LevelVisit, status: str, work: calendar.WorkCalendar, now: datetime) -> Clock | None:
+    """The clock of an open visit with targets, or None. Pure once the visit and calendar are given."""
+    due = visit.resolution_due_at
+    if due is None or visit.left_at is not None:
+        return None
+    if now >= due:
+        left = -calendar.working_minutes_between(work, due, now)
+    else:
+        left = calendar.working_minutes_between(work, now, due)
+    awaiting = visit.first_response_at is None
+    if status == Status.WAITING or visit.paused_since is not None:
+        state = ClockState.PAUSED
+    elif (
+        visit.response_breached
+        or visit.resolution_breached
+        or now >= due
+        or (awaiting and visit.response_due_at is not None and now >= visit.response_due_at)
+    ):
+        state = ClockState.BREACHED
+    elif (visit.resolution_risk_at is not None and now >= visit.resolution_risk_at) or (
+        awaiting and visit.response_risk_at is not None and now >= visit.response_risk_at
+    ):
+        state = ClockState.AT_RISK
+    else:
+        state = ClockState.ON_TIME
+    return Clock(state, left, due)
+
+
+def clocks_for(tickets) -> dict:
+    """{ticket id: Clock} for the open tickets among `tickets`: two queries (visits, holidays) at most."""
+    open_ids = {ticket.pk: ticket.status for ticket in tickets if ticket.status in OPEN_STATUSES}
+    if not open_ids:
+        return {}
+    visits = LevelVisit.objects.filter(
+        ticket_id__in=open_ids, left_at__isnull=True, resolution_due_at__isnull=False
+    )
+    visits = list(visits)
+    if not visits:
+        return {}
+    work, now = work_calendar(), timezone.now()
+    clocks = {}
+    for visit in visits:
+        clock = clock_of(visit, open_ids[visit.ticket_id], work, now)
+        if clock is not None:
+            clocks[visit.ticket_id] = clock
+    return clocks
+
+
+# The sweep -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    at_risk: int = 0
+    breached: int = 0
+    escalated: int = 0
+
+
+def _above_code(visit: LevelVisit) -> str | None:
+    above = routing.desk_above(visit.desk, visit.ticket.category)
+    return above.code if above is not None else None
+
+
+def _flag_and_tell(visit: LevelVisit, guard: Q, updates: dict, kind: str, target: str, due, now) -> bool:
+    """Set the visit's flag if nobody did yet (the conditional update is the idempotence), then append the
+    desk-side event and notify, all in one transaction."""
+    with transaction.atomic():
+        if not LevelVisit.objects.filter(guard, pk=visit.pk).update(**updates):
+            return False
+        event = Event(
+            ticket_id=visit.ticket_id,
+            kind=kind,
+            actor=None,
+            by_system=True,
+            created_at=now,
+            public=False,
+            data={
+                "desk": visit.desk.code,
+                "level": visit.level,
+                "target": target,
+                "due": due.isoformat(),
+                "above": _above_code(visit) if kind == EventKind.SLA_BREACHED else None,
+            },
+        )
+        event.save()
+        notify([event])
+    return True
+
+
+def _open_visits():
+    # Waiting for the requester: the clock stands still, nothing can be late.
+    return LevelVisit.objects.filter(left_at__isnull=True, paused_since__isnull=True).select_related(
+        "desk", "ticket__category"
+    )
+
+
+def sweep(now: datetime | None = None) -> SweepResult:
+    """Notify the tickets whose targets are missed, then those at risk, then escalate the overruns where a
+    level turned automatic escalation on. Running it again changes nothing and tells nobody twice."""
+    now = now or timezone.now()
+    result = SweepResult()
+    late_response = _open_visits().filter(
+        first_response_at__isnull=True, response_breached=False, response_due_at__lte=now
+    )
+    for visit in late_response.order_by("response_due_at", "id").iterator(chunk_size=500):
+        if _flag_and_tell(
+            visit,
+            Q(response_breached=False),
+            {"response_breached": True},
+            EventKind.SLA_BREACHED,
+            "response",
+            visit.response_due_at,
+            now,
+        ):
+            result.breached += 1
+    late_resolution = _open_visits().filter(resolution_breached=False, resolution_due_at__lte=now)
+    for visit in late_resolution.order_by("resolution_due_at", "id").iterator(chunk_size=500):
+        if _flag_and_tell(
+            visit,
+            Q(resolution_breached=False),
+            {"resolution_breached": True},
+            EventKind.SLA_BREACHED,
+            "resolution",
+            visit.resolution_due_at,
+            now,
+        ):
+            result.breached += 1
+    at_risk = _open_visits().filter(
+        Q(first_response_at__isnull=True, response_risk_at__lte=now) | Q(resolution_risk_at__lte=now),
+        at_risk_notified_at__isnull=True,
+        response_breached=False,
+        resolution_breached=False,
+    )
+    for visit in at_risk.order_by("id").iterator(chunk_size=500):
+        responding = (
+            visit.first_response_at is None and visit.response_risk_at and visit.response_risk_at <= now
+        )
+        target, due = (
+            ("response", visit.response_due_at) if responding else ("resolution", visit.resolution_due_at)
+        )
+        if _flag_and_tell(
+            visit,
+            Q(at_risk_notified_at__isnull=True),
+            {"at_risk_notified_at": now},
+            EventKind.SLA_AT_RISK,
+            target,
+            due,
+            now,
+        ):
+            result.at_risk += 1
+    result.escalated = _auto_escalate(now)
+    return result
+
+
+def _auto_escalate(now: datetime) -> int:
+    rules = {rule.level: rule.overrun_minutes for rule in AutoEscalationRule.objects.filter(enabled=True)}
+    if not rules:
+        return 0
+    from musanada.tickets.services import ticket_auto_escalate
+
+    work = work_calendar()
+    escalated = 0
+    candidates = _open_visits().filter(
+        level__in=rules, auto_escalated_at__isnull=True, resolution_due_at__lte=now
+    )
+    for visit in candidates.order_by("resolution_due_at", "id").iterator(chunk_size=500):
+        overrun = rules[visit.level]
+        if calendar.add_working_minutes(work, visit.resolution_due_at, overrun) > now:
+            continue
+        try:
+            with transaction.atomic():
+                # Rolled back with the escalation if it is refused: the next run tries again.
+                LevelVisit.objects.filter(pk=visit.pk).update(auto_escalated_at=now)
+                ticket_auto_escalate(Ticket.objects.get(pk=visit.ticket_id), overrun_minutes=overrun)
+        except DomainError as refused:
+            # Someone acted on the ticket at the same moment, or there is no desk to go to: theirs stands.
+            log.info("Automatic escalation of ticket %s skipped: %s", visit.ticket_id, refused)
+            continue
+        escalated += 1
+    return escalated
