@@ -94,43 +94,43 @@ class _Cell:
             self.escalated_to[target] += 1
 
     def add(self, other: "_Cell") -> None:
-        for name in (
-            "filed",
-            "resolved",
-            "escalated_out",
-            "fr_sum",
-            "fr_count",
-            "res_sum",
-            "res_count",
-            "sla_met",
-            "sla_missed",
-            "ratings_sum",
-            "ratings_count",
-        ):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        # Spelled out: this runs once per cell and unit above it, millions of times for a national year.
+        self.filed += other.filed
+        self.resolved += other.resolved
+        self.escalated_out += other.escalated_out
+        self.fr_sum += other.fr_sum
+        self.fr_count += other.fr_count
+        self.res_sum += other.res_sum
+        self.res_count += other.res_count
+        self.sla_met += other.sla_met
+        self.sla_missed += other.sla_missed
+        self.ratings_sum += other.ratings_sum
+        self.ratings_count += other.ratings_count
         if other.escalated_to:
             if self.escalated_to is None:
                 self.escalated_to = defaultdict(int)
             for level, count in other.escalated_to.items():
                 self.escalated_to[level] += count
         if other.fr_hist is not None:
-            self.fr_hist = [a + b for a, b in zip(self.fr_hist or [0] * _HIST, other.fr_hist, strict=True)]
+            if self.fr_hist is None:
+                self.fr_hist = list(other.fr_hist)
+            else:
+                self.fr_hist = [a + b for a, b in zip(self.fr_hist, other.fr_hist, strict=True)]
         if other.res_hist is not None:
-            self.res_hist = [a + b for a, b in zip(self.res_hist or [0] * _HIST, other.res_hist, strict=True)]
+            if self.res_hist is None:
+                self.res_hist = list(other.res_hist)
+            else:
+                self.res_hist = [a + b for a, b in zip(self.res_hist, other.res_hist, strict=True)]
 
 
 class _Ancestry:
-    """unit id → the ids of the unit and every unit above it, from the materialised paths (one query)."""
+    """Each unit's parent and depth, from the materialised paths (one query)."""
 
     def __init__(self):
-        rows = list(OrgUnit.objects.values_list("pk", "path", "kind"))
-        by_path = {path: pk for pk, path, _kind in rows}
-        self.kind = {pk: kind for pk, _path, kind in rows}
-        self.chain = {}
-        for pk, path, _kind in rows:
-            segments = path.strip("/").split("/")
-            prefixes = ["/" + "/".join(segments[: i + 1]) + "/" for i in range(len(segments))]
-            self.chain[pk] = [by_path[prefix] for prefix in prefixes if prefix in by_path]
+        rows = list(OrgUnit.objects.values_list("pk", "parent_id", "depth", "kind"))
+        self.kind = {pk: kind for pk, _parent, _depth, kind in rows}
+        self.parent = {pk: parent for pk, parent, _depth, _kind in rows}
+        self.depth = {pk: depth for pk, _parent, depth, _kind in rows}
 
     def level(self, desk_id) -> str:
         return LEVEL_OF_KIND[self.kind[desk_id]]
@@ -141,8 +141,11 @@ def _system():
     return Coalesce("category__parent_id", "category_id")
 
 
+_ZONE = timezone.get_default_timezone()
+
+
 def _local_day(moment) -> date:
-    return timezone.localtime(moment).date()
+    return moment.astimezone(_ZONE).date()
 
 
 def compute(first: date, last: date, ancestry: _Ancestry | None = None) -> dict:
@@ -237,11 +240,28 @@ def _visit_facts(visit_model, start, end, cells) -> None:
 
 
 def expand(cells: dict, ancestry: _Ancestry) -> dict:
-    """Adds each origin unit's cell to every unit above it: (day, unit, level, system) → cell."""
-    totals: dict = defaultdict(_Cell)
-    for (day, origin, level, system), cell in cells.items():
-        for unit_id in ancestry.chain.get(origin, [origin]):
-            totals[(day, unit_id, level, system)].add(cell)
+    """Adds each origin unit's cell to every unit above it: (day, unit, level, system) → cell.
+
+    Level by level from the deepest: a school's cell goes into its province's, the province's total into the
+    academy's, and so on, so each cell is added once rather than once per unit above it.
+    """
+    by_depth: dict = defaultdict(dict)
+    for key, cell in cells.items():
+        by_depth[ancestry.depth.get(key[1], 0)][key] = cell
+    totals: dict = {}
+    # Parents' depths may hold no origin cell yet: walk every depth, not only those present at the start.
+    for depth in range(max(by_depth, default=-1), -1, -1):
+        for key, cell in by_depth.get(depth, {}).items():
+            totals[key] = cell
+            parent = ancestry.parent.get(key[1])
+            if parent is None:
+                continue
+            parent_key = (key[0], parent, key[2], key[3])
+            above = by_depth[ancestry.depth[parent]]
+            target = above.get(parent_key)
+            if target is None:
+                target = above[parent_key] = _Cell()
+            target.add(cell)
     return totals
 
 
