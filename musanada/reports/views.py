@@ -77,8 +77,9 @@ def dashboard(request, code=""):
     board, roots, form = _board(request, code)
     rtl = get_language_bidi()
     sort = request.GET.get("sort", "filed")
-    descending = not sort.startswith("-") if sort != "name" else False
     key = sort.lstrip("-")
+    # Figures sort largest first, names in order; a leading "-" reverses either.
+    descending = (key != "name") != sort.startswith("-")
     board.children = selectors.sort_children(board.children, key, descending)
     params = {name: request.GET[name] for name in ("start", "end", "category") if request.GET.get(name)}
     query = urlencode(params)

@@ -1,3 +1,4 @@
+import math
 import statistics
 import time
 from datetime import timedelta
@@ -22,7 +23,7 @@ ACADEMY_USER = "bench-academy"
 
 def _quantile(values, share):
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))]
+    return ordered[max(1, math.ceil(share * len(ordered))) - 1]
 
 
 class Command(BaseCommand):
