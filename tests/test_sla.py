@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 
 from musanada.jobs import registry
 from musanada.notifications.models import Notification, NotificationKind
@@ -372,7 +373,12 @@ def test_the_history_says_the_referral_was_automatic(client, people, units, cate
     sweep()
     client.force_login(people["province"])
     page = client.get(reverse("ticket-detail", args=[ticket.reference])).content.decode()
-    assert "Referred automatically" in page
+    with translation.override("ar"):
+        said = gettext(
+            "Referred automatically: the resolution target of this level was missed by more than "
+            "%(minutes)s working minutes"
+        ) % {"minutes": 60}
+    assert said in page
 
 
 # Pages -------------------------------------------------------------------------------------------------
