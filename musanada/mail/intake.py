@@ -26,7 +26,7 @@ from musanada.mail import parsing
 from musanada.mail.models import InboundMessage, Mailbox, Outcome
 from musanada.tickets import policy, routing, services
 from musanada.tickets.models import Ticket
-from musanada.tickets.workflow import Channel, Status
+from musanada.tickets.workflow import Action, Channel
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +159,8 @@ def _add_to_ticket(user, reference: str, mail: parsing.ParsedMail) -> _Decision:
             services.ticket_attach(user, ticket, files=files)
         else:
             body = body or mail.text
-            if ticket.status == Status.WAITING and ticket.requester_id == user.pk:
+            # A mail that answers a request for information provides it: the workflow table says when.
+            if Action.PROVIDE_INFO in policy.available_actions(user, ticket):
                 services.ticket_provide_info(user, ticket, body=body, files=files)
             else:
                 services.ticket_reply(user, ticket, body=body, files=files)
