@@ -55,8 +55,11 @@ INSTALLED_APPS = [
     "musanada.api",
     "musanada.reports",
     "musanada.sla",
+    "musanada.demo",
     # django-ninja's Swagger UI files, served from our own static files (no CDN).
     "ninja",
+    # django-htmx: `request.htmx`, set by its middleware below.
+    "django_htmx",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +75,8 @@ MIDDLEWARE = [
     "musanada.web.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Sets `request.htmx`: whether htmx made the request, and whether it is a history restore.
+    "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes requires: it turns a locked-out sign-in into the sign-in page with its message.
     "axes.middleware.AxesMiddleware",
 ]

@@ -18,6 +18,7 @@ from django.views.decorators.vary import vary_on_headers
 from musanada.core.errors import InvalidInput
 from musanada.tickets import selectors
 from musanada.web.forms import InboxFilterForm
+from musanada.web.views.tickets import is_htmx
 
 # The parameters a link keeps when it changes only the tab, the page or the unit.
 FILTER_PARAMS = ("q", "category", "priority", "status", "unit", "age", "sort")
@@ -37,11 +38,6 @@ class TabLink:
 def _url(params: dict, **changes) -> str:
     merged = {**params, **changes}
     return "?" + urlencode({key: value for key, value in merged.items() if value not in (None, "")})
-
-
-def _is_partial(request) -> bool:
-    # A history restore after a cache miss wants the whole page.
-    return request.headers.get("HX-Request") == "true" and "HX-History-Restore-Request" not in request.headers
 
 
 @login_required
@@ -114,5 +110,5 @@ def home(request):
                 for unit, count in scope.children
             ],
         }
-    template = "web/_ticket_list.html" if _is_partial(request) else "web/home.html"
+    template = "web/_ticket_list.html" if is_htmx(request) else "web/home.html"
     return render(request, template, context)

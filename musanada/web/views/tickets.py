@@ -26,7 +26,7 @@ PARTIAL_LAYOUT = "web/_partial.html"
 
 def is_htmx(request) -> bool:
     """A request made by htmx for a part of the page (a history restore wants the whole page)."""
-    return request.headers.get("HX-Request") == "true" and "HX-History-Restore-Request" not in request.headers
+    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 def _layout(request) -> str:
