@@ -25,6 +25,7 @@ run: demo
 # On SQLite always; on PostgreSQL too when DATABASE_URL points at one.
 test: $(STAMP)
 	SECRET_KEY=test-only-not-secret $(BIN)/ruff check musanada tests
+	$(BIN)/ruff format --check musanada tests
 	@# A SQLite file, as in production (WAL, writers wait for each other), rather than an in-memory database,
 	@# whose shared cache makes threads (live server, jobs worker) fail with "table is locked".
 	SECRET_KEY=test-only-not-secret DATABASE_URL= SQLITE_TEST_NAME=$(MUSANADA_DATA_DIR)/test.sqlite3 \
