@@ -16,7 +16,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from musanada.org.generator import (  # noqa: E402
+from musanada.demo.population import (  # noqa: E402
     DEFAULT_SEED,
     FEMALE_FIRST_NAMES,
     LAST_NAMES,

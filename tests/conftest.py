@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from musanada.org.demo import ensure_demo_people
+from musanada.demo.people import ensure_demo_people
 from musanada.org.models import Category, OrgUnit
 from musanada.org.services import load_national_tree
 

@@ -1,11 +1,14 @@
 """`musanada demo`: what `make run` sets up for a newcomer, idempotent, with tickets everywhere."""
 
+import ast
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
-from musanada.org.demo import DEMO_PASSWORD
+import musanada
+from musanada.demo.people import DEMO_PASSWORD
 from musanada.org.models import Membership, OrgUnit, User
 from musanada.tickets import policy
 from musanada.tickets.models import Event, Ticket, TicketHolding
@@ -109,3 +112,22 @@ def test_demo_populates_the_academies_around_the_demo_people(demo_output):
     assert generated.count() == 20
     assert all(school.path.startswith(("/MEN/MA-01/", "/MEN/MA-02/")) for school in generated)
     assert User.objects.filter(username="g-ma-01-1").exists()
+
+
+def test_no_domain_module_imports_the_demo_app():
+    # The demo builds on the domain, never the other way round: a deployment could drop the demo app.
+    root = Path(musanada.__file__).parent
+    offenders = []
+    for path in root.rglob("*.py"):
+        if path.is_relative_to(root / "demo"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [f"{node.module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            if any(name == "musanada.demo" or name.startswith("musanada.demo.") for name in names):
+                offenders.append(str(path.relative_to(root)))
+    assert offenders == []

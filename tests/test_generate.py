@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 from django.utils import translation
 
-from musanada.org.generator import allocate, school_code
+from musanada.demo.population import allocate, school_code
 from musanada.org.models import Membership, OrgUnit, Role, UnitKind, User
 from musanada.tickets.models import Ticket
 from musanada.tickets.workflow import EventKind, Status

@@ -262,7 +262,7 @@ def test_charts_mirror_the_time_axis_in_right_to_left_and_escape_labels():
 
 
 def test_bench_generator_population_gives_the_same_figures_as_its_rows(people, units):
-    from musanada.reports import generator
+    from musanada.demo import bench_tickets as generator
     from musanada.reports.services import level_visit_model
 
     made = generator.generate(300, days=40)

@@ -24,9 +24,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from musanada.core.errors import InvalidInput
-from musanada.org.generator import refresh_planner_statistics
 from musanada.org.models import DESK_KINDS, Membership, OrgUnit, Role, UnitKind, User
-from musanada.org.services import unit_path, unit_upsert, users_bulk_create
+from musanada.org.services import refresh_planner_statistics, unit_path, unit_upsert, users_bulk_create
 
 # A school's GRESA code: five or six digits and a capital letter (01001A, 123456B).
 GRESA_CODE = re.compile(r"^\d{5,6}[A-Z]$")

@@ -4,7 +4,7 @@ import csv
 from dataclasses import dataclass
 from importlib import resources
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from musanada.core.errors import InvalidInput
@@ -242,3 +242,12 @@ def users_bulk_create(users: list, batch_size: int) -> list:
         for user in users:
             user.pk = ids[user.username]
     return users
+
+
+def refresh_planner_statistics(*models) -> None:
+    """Run ANALYZE on the tables of `models`, after a bulk load (the Massar import, the demo generators)."""
+    # Planner statistics from before a bulk load make PostgreSQL pick hash joins over the whole unit table for
+    # one user's memberships (5 ms instead of 0.1 ms per query) until autovacuum gets round to it.
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

@@ -1,10 +1,10 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from musanada.core.errors import DomainError
-from musanada.org.demo import DEMO_PASSWORD, ensure_demo_people
-from musanada.org.generator import DEFAULT_SEED, generate_population
+from musanada.demo.people import DEMO_PASSWORD, ensure_demo_people
+from musanada.demo.population import DEFAULT_SEED, generate_population
+from musanada.demo.tickets import ensure_demo_tickets
 from musanada.org.services import load_national_tree
-from musanada.tickets.demo_tickets import ensure_demo_tickets
 
 DEMO_URL = "http://127.0.0.1:8000/"
 # The academies around the demo people: Tangier (teacher, head, province, region) and the Oriental (outsider).

@@ -1,9 +1,10 @@
 """Tickets for demos and load tests, filed and worked through the services so that every invariant holds.
 
 Two uses:
-- `ensure_demo_tickets()`: the hand-written demo around the personas of musanada/org/demo.py: tickets at every
-  level and in every status, some of them waiting on `teacher`, so that a newcomer sees each screen at work;
-- `generate_tickets()`: many tickets from the generated staff (musanada/org/generator.py), spread over the
+- `ensure_demo_tickets()`: the hand-written demo around the personas of musanada/demo/people.py: tickets at
+  every level and in every status, some of them waiting on `teacher`, so that a newcomer sees each screen at
+  work;
+- `generate_tickets()`: many tickets from the generated staff (musanada/demo/population.py), spread over the
   workflow at random, to fill a database for load tests.
 """
 
@@ -17,8 +18,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from musanada.core.errors import InvalidInput
+from musanada.demo.population import DEFAULT_SEED, USERNAME_PREFIX
 from musanada.notifications.services import notifications_without_email
-from musanada.org.generator import DEFAULT_SEED, USERNAME_PREFIX
 from musanada.org.models import DESK_ROLES, Category, Membership, OrgUnit, Role, UnitKind
 from musanada.tickets import services
 from musanada.tickets.models import Ticket
@@ -520,7 +521,7 @@ def demo_tickets_exist() -> bool:
 def ensure_demo_tickets() -> int:
     """File and work the demo tickets, once: returns how many were filed (0 when they exist already).
 
-    Needs the demo people (musanada.org.demo.ensure_demo_people)."""
+    Needs the demo people (musanada.demo.people.ensure_demo_people)."""
     if demo_tickets_exist():
         return 0
     usernames = {row[0] for row in DEMO_TICKETS} | {

@@ -9,10 +9,10 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from musanada.org.generator import generate_population, refresh_planner_statistics
+from musanada.demo import bench_tickets
+from musanada.demo.population import generate_population
 from musanada.org.models import Membership, OrgUnit, Role, UnitKind, User
-from musanada.org.services import membership_grant
-from musanada.reports import generator
+from musanada.org.services import membership_grant, refresh_planner_statistics
 from musanada.reports.models import DailyUnitStats
 from musanada.reports.services import local_today, rollup_range
 from musanada.tickets.models import Event, Ticket, TicketHolding
@@ -60,7 +60,7 @@ class Command(BaseCommand):
                 out(f"  tickets {done}/{total}")
 
         try:
-            made = generator.generate(options["tickets"], progress=progress)
+            made = bench_tickets.generate(options["tickets"], progress=progress)
         except ValueError as error:
             raise CommandError(str(error)) from error
         out(

@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from musanada.core.errors import DomainError
-from musanada.org.demo import DEMO_PASSWORD
-from musanada.org.generator import DEFAULT_SEED, NATIONAL_SCHOOLS, NATIONAL_STAFF, generate_population
-from musanada.tickets.demo_tickets import generate_tickets
+from musanada.demo.people import DEMO_PASSWORD
+from musanada.demo.population import DEFAULT_SEED, NATIONAL_SCHOOLS, NATIONAL_STAFF, generate_population
+from musanada.demo.tickets import generate_tickets
 
 
 class Command(BaseCommand):

@@ -11,13 +11,13 @@ import time
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from musanada.core.errors import InvalidInput
 from musanada.org.models import Membership, OrgUnit, Role, UnitKind, User
-from musanada.org.services import users_bulk_create
+from musanada.org.services import refresh_planner_statistics, users_bulk_create
 
 NATIONAL_SCHOOLS = 18_000
 NATIONAL_STAFF = 300_000
@@ -26,7 +26,7 @@ BATCH_SIZE = 5_000
 USERNAME_PREFIX = "g-"
 EMAIL_DOMAIN = "demo.musanada.ma"
 
-# The demo schools (musanada/org/demo.py) end in A to D; generated codes use the other letters only.
+# The demo schools (musanada/demo/people.py) end in A to D; generated codes use the other letters only.
 CODE_LETTERS = "EFGHIJKLMNOPQRSTUVWXYZ"
 CODE_CAPACITY = 999 * len(CODE_LETTERS)
 
@@ -454,11 +454,3 @@ def generate_population(
         refresh_planner_statistics(OrgUnit, User, Membership)
     report.seconds = time.monotonic() - started
     return report
-
-
-def refresh_planner_statistics(*models) -> None:
-    # Planner statistics from before a bulk load make PostgreSQL pick hash joins over the whole unit table for
-    # one user's memberships (5 ms instead of 0.1 ms per query) until autovacuum gets round to it.
-    with connection.cursor() as cursor:
-        for model in models:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
