@@ -4,7 +4,7 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
 from musanada.api import problems
-from musanada.api.auth import API_AUTH
+from musanada.api.auth import API_AUTH, CallerThrottle
 from musanada.api.routers import reference, tickets
 
 DESCRIPTION = """\
@@ -42,6 +42,8 @@ api = MusanadaAPI(
     version="1.0.0",
     description=DESCRIPTION,
     auth=API_AUTH,
+    # On the API, so that every router's operations inherit it.
+    throttle=CallerThrottle(),
     urls_namespace="api-v1",
     openapi_url="/openapi.json",
     docs_url="/docs",

@@ -9,15 +9,15 @@ malformed_request, invalid, idempotency_key_reused.
 """
 
 import json
+import math
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Schema
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from musanada.api.auth import CsrfFailed, InvalidCredentials
-from musanada.api.ratelimit import RateLimited
 from musanada.core.errors import DomainError
 
 MEDIA_TYPE = "application/problem+json"
@@ -134,12 +134,12 @@ def _http_error(request, exc: HttpError):
     return problem_response(exc.status_code, "http_error", str(exc))
 
 
-def _rate_limited(request, exc: RateLimited):
+def _rate_limited(request, exc: Throttled):
+    # ninja adds the Retry-After header, rounded up as here, to the response this returns.
     return problem_response(
         429,
         "rate_limited",
-        _("Too many requests: try again in %(seconds)s seconds.") % {"seconds": exc.retry_after},
-        headers={"Retry-After": str(exc.retry_after)},
+        _("Too many requests: try again in %(seconds)s seconds.") % {"seconds": math.ceil(exc.wait or 1)},
     )
 
 
@@ -159,4 +159,4 @@ def install(api) -> None:
         ),
     )
     api.add_exception_handler(HttpError, _http_error)
-    api.add_exception_handler(RateLimited, _rate_limited)
+    api.add_exception_handler(Throttled, _rate_limited)

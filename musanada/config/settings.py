@@ -271,7 +271,8 @@ CACHES = {
     if _cache_url
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
-# Requests per token (or per signed-in user) in a fixed window: "120/minute", "2000/hour", "10/second".
+# Requests per token (or per signed-in user) in any sliding window: "120/minute", "2000/hour", "10/second"
+# (django-ninja's throttle, musanada/api/auth.py; its short forms "120/min", "10/5s" work too).
 MUSANADA_API_RATE = env_str("MUSANADA_API_RATE", "120/minute")
 # How `Authorization: Bearer …` is checked, in order: each callable takes (request, token) and returns a user,
 # or None when the token is not one of its kind (musanada/api/auth.py).

@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 
+from musanada.api.auth import CallerThrottle
 from musanada.tickets import services
 from tests.api.conftest import ApiClient
 
@@ -151,6 +152,29 @@ def test_too_many_requests_get_429_with_retry_after_per_token(api, people, setti
     assert 1 <= int(limited["Retry-After"]) <= 60
     # Another token of someone else has its own allowance.
     assert api["head"].get("/me").status_code == 200
+
+
+def test_the_limit_slides_and_retry_after_says_when_the_oldest_request_leaves_it(api, settings, monkeypatch):
+    now = [1_000_000.0]
+    monkeypatch.setattr(CallerThrottle, "timer", staticmethod(lambda: now[0]))
+    settings.MUSANADA_API_RATE = "2/minute"
+    caller = api["teacher"]
+    assert caller.get("/me").status_code == 200
+    now[0] += 40
+    assert caller.get("/me").status_code == 200
+    now[0] += 10
+    limited = caller.get("/me")
+    # The first request leaves the last minute 10 seconds from now.
+    assert "10" in problem(limited, 429, "rate_limited")["detail"] and limited["Retry-After"] == "10"
+    now[0] += 10
+    assert caller.get("/me").status_code == 200
+
+
+def test_the_web_session_has_its_own_allowance_per_user(people, settings):
+    settings.MUSANADA_API_RATE = "2/hour"
+    client = Client()
+    client.force_login(people["head"])
+    assert [client.get("/api/v1/me").status_code for _ in range(3)] == [200, 200, 429]
 
 
 def test_the_web_session_works_and_needs_the_csrf_token_to_change_anything(people, ticket):
