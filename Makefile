@@ -35,6 +35,8 @@ run: demo
 test: check-lock $(STAMP)
 	SECRET_KEY=test-only-not-secret $(BIN)/ruff check musanada tests
 	$(BIN)/ruff format --check musanada tests
+	@# Type checking of the packages listed in pyproject.toml ([tool.mypy] files); it imports the settings.
+	SECRET_KEY=test-only-not-secret $(BIN)/mypy
 	@# A SQLite file, as in production (WAL, writers wait for each other), rather than an in-memory database,
 	@# whose shared cache makes threads (live server, jobs worker) fail with "table is locked".
 	SECRET_KEY=test-only-not-secret DATABASE_URL= SQLITE_TEST_NAME=$(MUSANADA_DATA_DIR)/test.sqlite3 \
@@ -59,6 +61,7 @@ check-lock:
 lint: $(STAMP)
 	$(BIN)/ruff check musanada tests
 	$(BIN)/ruff format --check musanada tests
+	SECRET_KEY=test-only-not-secret $(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) var

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import trans_real
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.throttling import SimpleRateThrottle
 from ninja.utils import check_csrf
@@ -70,7 +71,7 @@ def activate_language(request, user=None) -> None:
     """The language of `Accept-Language` when sent, else the user's (as on the web pages)."""
     languages = dict(settings.LANGUAGES)
     header = request.headers.get("Accept-Language", "")
-    for code, _quality in translation.trans_real.parse_accept_lang_header(header):
+    for code, _quality in trans_real.parse_accept_lang_header(header):
         try:
             supported = translation.get_supported_language_variant(code)
         except LookupError:

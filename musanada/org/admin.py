@@ -41,6 +41,6 @@ class UserAdmin(MassarImportMixin, DjangoUserAdmin):
     list_display = ("username", "first_name", "last_name", "email", "is_active", "is_staff")
     search_fields = ("username", "first_name", "last_name", "email", "massar_id")
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("Musanada"), {"fields": ("language", "massar_id")}),
     )

@@ -5,9 +5,10 @@ uploader's session knows; applying reruns the whole import, so what changed in b
 """
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -29,7 +30,14 @@ class ImportForm(forms.Form):
     )
 
 
-class MassarImportMixin:
+# For the type checker the mixin is a ModelAdmin, so that what it sets is checked against ModelAdmin's.
+if TYPE_CHECKING:
+    _AdminBase = admin.ModelAdmin
+else:
+    _AdminBase = object
+
+
+class MassarImportMixin(_AdminBase):
     """Adds the import page to a ModelAdmin; `import_kind` is "units" or "staff"."""
 
     import_kind = "units"

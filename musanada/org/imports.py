@@ -12,7 +12,9 @@ import io
 import json
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -59,7 +61,7 @@ ROLE_NAMES = {
 ROLE_OF_NAME = {name.casefold(): role for role, names in ROLE_NAMES.items() for name in names}
 # A row is the person's post. Working at a school and heading it are one post, so moving from one to the
 # other (a teacher who becomes head) ends the old one; supervising and observing are held on their own.
-ROLE_FAMILY = {
+ROLE_FAMILY: dict[str, str] = {
     Role.STAFF: "post",
     Role.AGENT: "post",
     Role.SUPERVISOR: Role.SUPERVISOR,
@@ -306,7 +308,9 @@ class _UnitRow:
 def _check_units(records, present) -> list[_UnitRow]:
     provinces = {unit.code: unit for unit in OrgUnit.objects.filter(kind=UnitKind.PROVINCE)}
     other_kinds = dict(OrgUnit.objects.exclude(kind=UnitKind.SCHOOL).values_list("code", "kind"))
-    errors, rows, seen = [], [], {}
+    errors: list[RowError] = []
+    rows: list[_UnitRow] = []
+    seen: dict[str, int] = {}
     for line, record in records:
         check = _Checker(line, record, errors)
         code = check.text("gresa_code", required=True, max_length=32).upper()
@@ -328,6 +332,7 @@ def _check_units(records, present) -> list[_UnitRow]:
         email = check.email() if "email" in present else None
         active = check.active()
         if not check.bad:
+            assert province is not None  # a missing or unknown province is an error above
             rows.append(_UnitRow(line, code, province, name_ar, name_fr, email, active))
     if errors:
         raise ImportRefused(errors)
@@ -361,7 +366,10 @@ def _check_staff(records, present) -> list[_StaffRow]:
         if user["massar_id"]:
             by_massar[user["massar_id"]] = user
     username_ok = UnicodeUsernameValidator()
-    errors, rows, seen_ids, seen_usernames = [], [], {}, {}
+    errors: list[RowError] = []
+    rows: list[_StaffRow] = []
+    seen_ids: dict[str, int] = {}
+    seen_usernames: dict[str, int] = {}
     for line, record in records:
         check = _Checker(line, record, errors)
         massar_id = check.text("massar_id", required=True, max_length=64)
@@ -443,7 +451,7 @@ def import_units(data: bytes, *, dry_run: bool = False, batch_size: int = BATCH_
     report = ImportReport(kind="units", dry_run=dry_run, rows=len(records))
     with transaction.atomic():
         rows = _check_units(records, present)
-        existing = {
+        existing: dict[str, Mapping[str, Any]] = {
             unit["code"]: unit
             for unit in OrgUnit.objects.filter(kind=UnitKind.SCHOOL).values(
                 "id", "code", "parent_id", "name_ar", "name_fr", "email", "is_active"
@@ -452,7 +460,7 @@ def import_units(data: bytes, *, dry_run: bool = False, batch_size: int = BATCH_
         new, updated, moved = [], [], []
         for row in rows:
             current = existing.get(row.code)
-            wanted = {"name_ar": row.name_ar, "name_fr": row.name_fr, "is_active": row.active}
+            wanted: dict[str, Any] = {"name_ar": row.name_ar, "name_fr": row.name_fr, "is_active": row.active}
             if row.email is not None:
                 wanted["email"] = row.email
             if current is None:
@@ -563,6 +571,7 @@ class _StaffPlan:
                 password=self.password,
                 date_joined=self.now,
             )
+            assert row.unit_id is not None  # an active row names its unit (checked)
             self.new_users.append((account, row.unit_id, row.role))
             self.report.count(Change(row.line, row.massar_id, Action.CREATED, row.username))
             return
@@ -590,6 +599,7 @@ class _StaffPlan:
             else:
                 self.report.unchanged += 1
             return
+        assert row.unit_id is not None  # an active row names its unit (checked)
         family = ROLE_FAMILY[row.role]
         target = next((m for m in held if m["unit_id"] == row.unit_id and m["role"] == row.role), None)
         ending = [m for m in held if m["is_active"] and m is not target and ROLE_FAMILY[m["role"]] == family]

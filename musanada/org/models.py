@@ -24,7 +24,8 @@ class Level(models.TextChoices):
     CENTRAL = "central", pgettext_lazy("level", "Central")
 
 
-LEVEL_OF_KIND = {
+# Keyed by str: a unit's `kind` as read from the database is a plain string.
+LEVEL_OF_KIND: dict[str, Level] = {
     UnitKind.SCHOOL: Level.SCHOOL,
     UnitKind.PROVINCE: Level.PROVINCE,
     UnitKind.ACADEMY: Level.ACADEMY,

@@ -24,8 +24,8 @@ class ImportCommand(BaseCommand):
         try:
             report = self.run(data, options)
         except ImportRefused as refused:
-            for error in refused.errors:
-                self.stderr.write(str(error))
+            for row_error in refused.errors:
+                self.stderr.write(str(row_error))
             raise CommandError(str(refused)) from refused
         prefix = "dry run, nothing changed: " if report.dry_run else ""
         self.stdout.write(f"{prefix}{report.summary()} {report.seconds:.1f} s")
