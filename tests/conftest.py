@@ -1,4 +1,4 @@
-"""One fixed org tree and named personas (see musanada/org/demo.py), loaded once per test database."""
+"""One fixed org tree and named personas (see musanada/demo/people.py), loaded once per test database."""
 
 import os
 from datetime import timedelta

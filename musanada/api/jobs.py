@@ -7,7 +7,7 @@ from django.utils import timezone
 from musanada.api.models import IdempotencyRecord
 from musanada.jobs.registry import job
 
-# Kept a little longer than they are honoured (routers/tickets.py, IDEMPOTENCY_TTL), then dropped.
+# Kept a little longer than they are honoured (services.py, IDEMPOTENCY_TTL), then dropped.
 KEEP = timedelta(hours=48)
 
 

@@ -1,12 +1,17 @@
-"""Making and revoking personal API tokens."""
+"""Personal API tokens, and the records that make a retried filing idempotent."""
+
+from datetime import timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from musanada.api.models import VISIBLE_LENGTH, ApiToken, new_token_value, token_digest
+from musanada.api.models import VISIBLE_LENGTH, ApiToken, IdempotencyRecord, new_token_value, token_digest
 from musanada.core.errors import InvalidInput, NotFound
 
 NAME_MAX = 100
+
+# A key older than this is forgotten: a retry comes within minutes, not days.
+IDEMPOTENCY_TTL = timedelta(hours=24)
 
 
 def token_create(user, *, name: str) -> tuple[ApiToken, str]:
@@ -39,3 +44,20 @@ def token_revoke(user, token_id: int) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+def idempotency_recorded(user, key: str) -> IdempotencyRecord | None:
+    """The answer kept for the user's Idempotency-Key, if it is recent; an expired one is forgotten."""
+    record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    if record is not None and timezone.now() - record.created_at > IDEMPOTENCY_TTL:
+        record.delete()
+        return None
+    return record
+
+
+def idempotency_record(user, key: str, *, fingerprint: str, status: int, body: dict, location: str) -> None:
+    """Keep the answer given to a request with an Idempotency-Key. Call it in the transaction that did the
+    work: a concurrent retry with the same key then fails on the unique constraint and rolls back its work."""
+    IdempotencyRecord.objects.create(
+        user=user, key=key, fingerprint=fingerprint, status=status, body=body, location=location
+    )

@@ -20,11 +20,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from musanada.core.errors import DomainError, Forbidden, IllegalTransition, InvalidInput, NotFound
+from musanada.core.errors import DomainError, ErrorCode, Forbidden, IllegalTransition, InvalidInput, NotFound
 from musanada.jobs import enqueue
 from musanada.mail import parsing
 from musanada.mail.models import InboundMessage, Mailbox, Outcome
-from musanada.tickets import policy, routing, services
+from musanada.tickets import policy, routing, selectors, services
 from musanada.tickets.models import Ticket
 from musanada.tickets.workflow import Action, Channel
 
@@ -37,7 +37,7 @@ ANSWER_JOB = "mail.send_answer"
 ANSWERS_PER_DAY = {"unknown": 1, "known": 10}
 SUBJECT_WORDS = 8
 # Refusals that are about who may use the channel, not about the mail itself.
-_NOT_ALLOWED_CODES = {"not_under_desk", "not_a_member", "inactive_user"}
+_NOT_ALLOWED_CODES = {ErrorCode.NOT_UNDER_DESK, ErrorCode.NOT_A_MEMBER, ErrorCode.INACTIVE_USER}
 
 
 @dataclass
@@ -144,11 +144,13 @@ def _refusal(outcome: str, user, mail, error_or_text, advice) -> _Decision:
 
 
 def _add_to_ticket(user, reference: str, mail: parsing.ParsedMail) -> _Decision:
-    ticket = Ticket.objects.select_related("desk").filter(reference=reference).first()
-    if ticket is None or not policy.can_see(user, ticket):
+    try:
+        # Through the policy: a ticket the sender may not see is one that does not exist.
+        ticket = selectors.ticket_get_for(user, reference)
+    except NotFound:
         error = NotFound(
             gettext_lazy("There is no request %(reference)s that you can follow."),
-            code="unknown_ticket",
+            code=ErrorCode.UNKNOWN_TICKET,
             params={"reference": reference},
         )
         return _refusal(Outcome.REFUSED_NOT_ALLOWED, user, mail, error, _advice_follow)
@@ -191,7 +193,7 @@ def _file_ticket(mailbox: Mailbox, user, mail: parsing.ParsedMail) -> _Decision:
     if not mail.text.strip():
         error = InvalidInput(
             gettext_lazy("Your mail has no text: Musanada cannot tell what the problem is."),
-            code="empty_body",
+            code=ErrorCode.EMPTY_BODY,
         )
         return _refusal(Outcome.REFUSED_INVALID, user, mail, error, _advice_resend)
     try:

@@ -6,7 +6,7 @@ from urllib.parse import unquote, urlsplit
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from musanada.core.errors import InvalidInput, NotFound
+from musanada.core.errors import ErrorCode, InvalidInput, NotFound
 from musanada.mail.models import DEFAULT_PORTS, Mailbox, Scheme
 from musanada.org.models import Category, OrgUnit
 
@@ -30,28 +30,32 @@ def parse_mailbox_url(url: str) -> MailboxAddress:
         parts = urlsplit((url or "").strip())
         port = parts.port
     except ValueError:
-        raise InvalidInput(_("This is not a mailbox address."), code="invalid_url", field="url") from None
+        raise InvalidInput(
+            _("This is not a mailbox address."), code=ErrorCode.INVALID_URL, field="url"
+        ) from None
     if parts.scheme not in Scheme.values:
         raise InvalidInput(
             _("A mailbox address starts with imaps:// (or imap:// without TLS)."),
-            code="invalid_scheme",
+            code=ErrorCode.INVALID_SCHEME,
             field="url",
         )
     if parts.password is not None:
         raise InvalidInput(
             _("Give the password in a file (--password-file), not in the address."),
-            code="password_in_url",
+            code=ErrorCode.PASSWORD_IN_URL,
             field="url",
         )
     if not parts.hostname or not parts.username:
         raise InvalidInput(
             _("A mailbox address names the user and the server: imaps://USER@HOST:PORT/FOLDER."),
-            code="invalid_url",
+            code=ErrorCode.INVALID_URL,
             field="url",
         )
     folder = unquote(parts.path.lstrip("/")) or "INBOX"
     if not folder.isascii():
-        raise InvalidInput(_("Use a folder name in plain ASCII letters."), code="invalid_folder", field="url")
+        raise InvalidInput(
+            _("Use a folder name in plain ASCII letters."), code=ErrorCode.INVALID_FOLDER, field="url"
+        )
     return MailboxAddress(
         scheme=parts.scheme,
         host=parts.hostname,
@@ -68,7 +72,7 @@ def check_mailbox_desk(desk: OrgUnit) -> None:
                 "%(code)s has no support desk: a mailbox belongs to a school, a directorate, an academy or a "
                 "central service."
             ),
-            code="not_a_desk",
+            code=ErrorCode.NOT_A_DESK,
             field="desk",
             params={"code": desk.code},
         )
@@ -79,18 +83,20 @@ def mailbox_add(*, desk_code: str, url: str, password: str, category_code: str |
     desk = OrgUnit.objects.filter(code=desk_code).first()
     if desk is None:
         raise InvalidInput(
-            _("No unit has the code %(code)s."), code="unknown_desk", params={"code": desk_code}
+            _("No unit has the code %(code)s."), code=ErrorCode.UNKNOWN_DESK, params={"code": desk_code}
         )
     check_mailbox_desk(desk)
     address = parse_mailbox_url(url)
     password = (password or "").rstrip("\r\n")
     if not password:
-        raise InvalidInput(_("The password file is empty."), code="empty_password", field="password")
+        raise InvalidInput(_("The password file is empty."), code=ErrorCode.EMPTY_PASSWORD, field="password")
     code = category_code or FALLBACK_CATEGORY
     category = Category.objects.filter(code=code, is_active=True).first()
     if category is None:
         raise InvalidInput(
-            _("No active category has the code %(code)s."), code="unknown_category", params={"code": code}
+            _("No active category has the code %(code)s."),
+            code=ErrorCode.UNKNOWN_CATEGORY,
+            params={"code": code},
         )
     try:
         with transaction.atomic():
@@ -106,7 +112,7 @@ def mailbox_add(*, desk_code: str, url: str, password: str, category_code: str |
             )
     except IntegrityError:
         raise InvalidInput(
-            _("This mailbox folder is already registered."), code="duplicate_mailbox", field="url"
+            _("This mailbox folder is already registered."), code=ErrorCode.DUPLICATE_MAILBOX, field="url"
         ) from None
 
 

@@ -6,7 +6,6 @@ A plain function of the event, its ticket and the desk memberships: it writes no
 from django.contrib.auth import get_user_model
 
 from musanada.notifications.models import NotificationKind
-from musanada.org.models import DESK_ROLES, Membership, Role
 from musanada.tickets import policy
 from musanada.tickets.workflow import EventKind, Party
 
@@ -30,22 +29,10 @@ _TO_HANDLER = {
 }
 
 
-def _desk_people(**unit):
-    """The active agents and supervisors of one desk, each once."""
-    memberships = (
-        Membership.objects.filter(
-            role__in=DESK_ROLES, is_active=True, user__is_active=True, unit__is_active=True, **unit
-        )
-        .select_related("user")
-        .order_by("user_id")
-    )
-    return list({m.user_id: m.user for m in memberships}.values())
-
-
 def _supervisors(code) -> list:
     """Who answers for a desk's delays: its supervisors, or its agents when it has none (a school's head)."""
-    people = _desk_people(unit__code=code, role=Role.SUPERVISOR)
-    return people or _desk_people(unit__code=code)
+    people = list(policy.desk_agents(code, supervisors_only=True))
+    return people or list(policy.desk_agents(code))
 
 
 def _service_level(event) -> list:
@@ -56,7 +43,7 @@ def _service_level(event) -> list:
     if event.kind == EventKind.SLA_BREACHED and data.get("above"):
         users += [
             user
-            for user in _desk_people(unit__code=data["above"])
+            for user in policy.desk_agents(data["above"])
             if user not in users and policy.can_see(user, event.ticket)
         ]
     return users
@@ -70,7 +57,7 @@ def _handlers(ticket) -> list:
     """Whoever works the ticket: its assignee, or every agent of the desk holding it when nobody has it."""
     if ticket.assignee_id is not None and ticket.assignee.is_active:
         return [ticket.assignee]
-    return _desk_people(unit_id=ticket.desk_id)
+    return list(policy.desk_agents(ticket.desk))
 
 
 def _assignee(event) -> list:
@@ -98,7 +85,7 @@ def recipients_for(event) -> list[tuple]:
     data = event.data or {}
     if kind in _LANDINGS:
         code = _LANDINGS[kind](data)
-        users = _desk_people(unit__code=code) if code else []
+        users = list(policy.desk_agents(code)) if code else []
         notification = NotificationKind.NEW_TICKET
     elif kind == EventKind.REPLY:
         users = _handlers(ticket) if _from_requester(event) else _requester(ticket)

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from musanada.core.errors import InvalidInput
+from musanada.core.errors import ErrorCode, InvalidInput
 from musanada.notifications.models import Notification, NotificationKind, NotificationPreference
 from musanada.tickets import policy
 from musanada.tickets.events import describe_all
@@ -44,7 +44,9 @@ def _decode_cursor(cursor: str):
         stamp, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
         return datetime.fromisoformat(stamp), int(pk)
     except (ValueError, TypeError):
-        raise InvalidInput(_("This page link is not valid."), code="invalid_cursor", field="cursor") from None
+        raise InvalidInput(
+            _("This page link is not valid."), code=ErrorCode.INVALID_CURSOR, field="cursor"
+        ) from None
 
 
 def notification_page(user, *, cursor: str | None = None, limit: int | None = None) -> Page:

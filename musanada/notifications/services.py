@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from musanada.core.errors import InvalidInput, NotFound
+from musanada.core.errors import ErrorCode, InvalidInput, NotFound
 from musanada.mail.outbound import queue_notification_mails
 from musanada.notifications import selectors
 from musanada.notifications.models import Notification, NotificationKind, NotificationPreference
@@ -27,11 +27,11 @@ def notifications_without_email():
         _email_on.reset(token)
 
 
-def notify(events) -> list[Notification]:
+def notify(ticket, events) -> None:
     """Notify whoever the events of one action concern, in one insert, and queue their e-mails.
 
-    Called by the ticket services inside the transaction that saved the events: a refused or rolled-back
-    action leaves no notification behind.
+    A reaction of every ticket action (musanada.tickets.reactions), run inside the transaction that saved the
+    events: a refused or rolled-back action leaves no notification behind.
     """
     events = [event for event in events if event.pk is not None]
     rows = [
@@ -41,12 +41,11 @@ def notify(events) -> list[Notification]:
         for user, kind, event in recipients_for_batch(events)
     ]
     if not rows:
-        return []
+        return
     created = Notification.objects.bulk_create(rows)
     # In the same transaction: the mails exist if and only if the action committed, and go after it.
     if _email_on.get():
         queue_notification_mails(created)
-    return created
 
 
 def notification_mark_read(user, notification_id) -> Notification:
@@ -73,7 +72,7 @@ def notification_preferences_set(user, *, email_kinds) -> None:
     wanted = {str(kind) for kind in email_kinds}
     unknown = wanted - set(NotificationKind.values)
     if unknown:
-        raise InvalidInput(_("Unknown kind of notification."), code="invalid_kind", field="kinds")
+        raise InvalidInput(_("Unknown kind of notification."), code=ErrorCode.INVALID_KIND, field="kinds")
     with transaction.atomic():
         NotificationPreference.objects.filter(user=user).delete()
         NotificationPreference.objects.bulk_create(

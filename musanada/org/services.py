@@ -4,6 +4,7 @@ import csv
 from dataclasses import dataclass
 from importlib import resources
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -12,7 +13,7 @@ from musanada.org.models import Category, Membership, OrgUnit, UnitKind, User
 from musanada.tickets import policy
 
 # Which kinds a unit of each kind may hang under.
-PARENT_KIND = {
+PARENT_KIND: dict[str, UnitKind | None] = {
     UnitKind.CENTRAL: None,
     UnitKind.SERVICE: UnitKind.CENTRAL,
     UnitKind.ACADEMY: UnitKind.CENTRAL,
@@ -89,7 +90,11 @@ def _move_subtree(old_path: str, new_path: str) -> None:
 
 # The central services and the categories each owns. The ministry's real list is not public: this seed
 # follows the information systems named in shared/data/README.md, one service per family of systems.
-CENTRAL_SERVICES = [
+# (code, name_ar, name_fr) of a topic; (code, name_ar, name_fr, topics) of a system; (code, name_ar, name_fr,
+# systems) of a service.
+_Topic = tuple[str, str, str]
+_System = tuple[str, str, str, list[_Topic]]
+CENTRAL_SERVICES: list[tuple[str, str, str, list[_System]]] = [
     (
         "MEN-MASSAR",
         "مصلحة منظومة مسار",
@@ -196,7 +201,7 @@ def load_national_tree() -> LoadReport:
     source = resources.files("musanada").joinpath("data/org-national.csv")
     with source.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    units = {}
+    units: dict[str, OrgUnit] = {}
     for row in rows:
         existed = OrgUnit.objects.filter(code=row["code"]).exists()
         units[row["code"]] = unit_upsert(
@@ -221,6 +226,18 @@ def load_national_tree() -> LoadReport:
             for topic_code, topic_ar, topic_fr in topics:
                 _category_upsert(topic_code, system, topic_ar, topic_fr, service, report)
     return report
+
+
+def user_set_language(user, language: str) -> bool:
+    """Keep the language a person chose on their account, so pages and mails follow them everywhere.
+
+    Returns whether anything changed; a language the product does not offer changes nothing.
+    """
+    if language not in dict(settings.LANGUAGES) or language == user.language:
+        return False
+    user.language = language
+    user.save(update_fields=["language"])
+    return True
 
 
 def membership_grant(user, unit: OrgUnit, role: str) -> Membership:

@@ -1,8 +1,9 @@
 """What a dashboard shows, read from the daily aggregates and limited by the access policy.
 
-A user opens the dashboard of a unit only when it is within their reach: a desk they work (and what lies under
-it), a subtree they supervise or observe; an agent of a central service or of the central directorate sees
-the whole country. Anything else answers *not found*, whether the unit exists or not.
+A user opens the dashboard of a unit only when the policy puts it within their reach (`policy.unit_roots`: a
+desk they work and what lies under it, a subtree they supervise or observe, the whole country for a central
+desk). Anything else answers *not found*, whether the unit exists or not. Live figures (the backlog, the
+oldest tickets) count only the tickets the user may see.
 """
 
 from collections import defaultdict
@@ -17,7 +18,6 @@ from musanada.org.models import Category, Level, OrgUnit, UnitKind
 from musanada.reports.models import DailyUnitStats, merge, percentile
 from musanada.reports.services import JOURNEY, local_today
 from musanada.tickets import policy
-from musanada.tickets.models import Ticket
 from musanada.tickets.workflow import OPEN_STATUSES, Status
 
 LEVELS = [Level.SCHOOL, Level.PROVINCE, Level.ACADEMY, Level.CENTRAL]
@@ -28,34 +28,21 @@ LEVEL_OF_DESK_KIND = {
     UnitKind.SERVICE: Level.CENTRAL,
     UnitKind.CENTRAL: Level.CENTRAL,
 }
-CENTRAL_KINDS = (UnitKind.SERVICE, UnitKind.CENTRAL)
 
 
 def _no_dashboard() -> NotFound:
     return NotFound(_("No dashboard of this unit is within your reach."))
 
 
-def dashboard_roots(user) -> list[OrgUnit]:
-    """The units whose dashboards the user may open, outermost first (the country for central desks)."""
-    reach = policy.reach(user)
-    if not (reach.desk_ids or reach.subtree_paths):
-        return []
-    units = list(OrgUnit.objects.filter(Q(pk__in=reach.desk_ids) | Q(path__in=reach.subtree_paths)))
-    if any(unit.pk in reach.desk_ids and unit.kind in CENTRAL_KINDS for unit in units):
-        return list(OrgUnit.objects.filter(parent__isnull=True))
-    roots = sorted(units, key=lambda unit: unit.path)
-    return [unit for unit in roots if not any(o is not unit and unit.path.startswith(o.path) for o in roots)]
-
-
 def dashboard_unit(user, code: str = "") -> tuple[OrgUnit, list[OrgUnit]]:
     """The unit `code` if its dashboard is within the user's reach (their first root when empty)."""
-    roots = dashboard_roots(user)
+    roots = policy.unit_roots(user)
     if not roots:
         raise _no_dashboard()
     if not code:
         return roots[0], roots
     unit = OrgUnit.objects.filter(code=code).first()
-    if unit is None or not any(unit.path.startswith(root.path) for root in roots):
+    if not policy.unit_in_reach(user, unit, roots):
         raise _no_dashboard()
     return unit, roots
 
@@ -236,8 +223,8 @@ def _subtree(unit: OrgUnit, prefix: str = "") -> Q:
 
 
 def _backlog(user, board: Dashboard) -> None:
-    """Open tickets by level and status (live, on the indexed desk and status), and the oldest ones."""
-    open_tickets = _open_tickets_under(board.unit)
+    """Open tickets by level and status, and the oldest ones: live, and only those the user may see."""
+    open_tickets = policy.visible_tickets(user).filter(_subtree(board.unit), status__in=OPEN_STATUSES)
     if board.period.system is not None:
         system = board.period.system
         open_tickets = open_tickets.filter(Q(category=system) | Q(category__parent=system))
@@ -250,16 +237,7 @@ def _backlog(user, board: Dashboard) -> None:
         (Level(level).label, [table[level][status] for status in OPEN_STATUSES], sum(table[level].values()))
         for level in LEVELS
     ]
-    # The listed tickets themselves go through the policy: a dashboard never shows a ticket its user may not.
-    visible = policy.visible_tickets(user)
-    visible = visible.filter(_subtree(board.unit), status__in=OPEN_STATUSES)
-    if board.period.system is not None:
-        visible = visible.filter(Q(category=board.period.system) | Q(category__parent=board.period.system))
-    board.oldest = list(visible.select_related("desk", "category").order_by("filed_at", "pk")[:10])
-
-
-def _open_tickets_under(unit: OrgUnit):
-    return Ticket.objects.filter(_subtree(unit), status__in=OPEN_STATUSES)
+    board.oldest = list(open_tickets.select_related("desk", "category").order_by("filed_at", "pk")[:10])
 
 
 @dataclass

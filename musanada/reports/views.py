@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -174,18 +173,12 @@ def tickets_export(request, fmt):
     if form.is_bound:
         form.is_valid()
     try:
-        scope = ticket_selectors.unit_scope(user, form.value_of("unit", ""))
+        unit = ticket_selectors.origin_unit(user, form.value_of("unit", ""))
     except InvalidInput as error:
         raise Http404(str(error)) from None
-    tabs = ticket_selectors.tabs_for(user)
-    tab = form.value_of("tab") or ticket_selectors.default_tab(user)
-    if tab not in tabs:
-        tab = ticket_selectors.default_tab(user)
-    condition = form.criteria(unit=scope.unit).q()
-    tab_filter = ticket_selectors.tab_filter(user, tab)
-    if tab_filter is not None:
-        condition = tab_filter & condition
-    queryset = policy.visible_tickets(user).filter(condition or Q())
+    # The same list as the inbox's chosen tab and filters, through the same query object.
+    tab, _known = ticket_selectors.chosen_tab(user, form.value_of("tab"))
+    queryset = form.criteria(tab=tab, unit=unit).tickets(user)
     name = f"tickets-{local_today()}"
     header = exports.ticket_header()
     if fmt == "xlsx":

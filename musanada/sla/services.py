@@ -1,9 +1,10 @@
 """The service-level clocks: level visits kept in step with the ticket's events, and the sweep that finds the
 tickets at risk and those past their targets.
 
-`record(ticket, events)` is called by the ticket services in the transaction of each action (after the events
-are saved), so a visit exists if and only if the action that caused it committed. `sweep` is the periodic
-job's work: idempotent, each notification guarded by a conditional update of the visit.
+`record(ticket, events)` is a reaction of every ticket action (musanada.tickets.reactions): it runs in the
+action's transaction, so a visit exists if and only if the action that caused it committed, and it returns the
+ticket's new `due_at` for the action's own versioned update. `sweep` is the periodic job's work: idempotent,
+each flag guarded by a conditional update of the visit, each event appended through the ticket services.
 """
 
 import logging
@@ -16,11 +17,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from musanada.core.errors import DomainError
-from musanada.notifications.services import notify
 from musanada.sla import calendar
 from musanada.sla.models import AutoEscalationRule, Holiday, LevelVisit, SlaPolicy, VisitOutcome
 from musanada.tickets import routing
-from musanada.tickets.models import Event, Ticket
+from musanada.tickets.models import Ticket
+from musanada.tickets.services import ticket_auto_escalate, ticket_record_service_level
 from musanada.tickets.workflow import OPEN_STATUSES, EventKind, Party, Status
 
 log = logging.getLogger(__name__)
@@ -172,11 +173,12 @@ class _Recorder:
         self._visit, self._visit_loaded = visit, True
 
 
-def record(ticket: Ticket, events) -> None:
-    """Keep the ticket's level visits and `due_at` in step with the events one action appended."""
+def record(ticket: Ticket, events) -> dict | None:
+    """Keep the ticket's level visits in step with the events one action appended; returns the ticket's
+    `due_at` when it changes (the service writes it with the action)."""
     events = [event for event in events if event.kind in _CLOCK_EVENTS]
     if not events:
-        return
+        return None
     recorder = _Recorder(ticket, events[0].created_at)
     for event in events:
         kind = event.kind
@@ -200,9 +202,7 @@ def record(ticket: Ticket, events) -> None:
             recorder.reopen()
     visit = recorder.visit
     due_at = visit.resolution_due_at if visit is not None else None
-    if ticket.due_at != due_at:
-        Ticket.objects.filter(pk=ticket.pk).update(due_at=due_at)
-        ticket.due_at = due_at
+    return {"due_at": due_at} if ticket.due_at != due_at else None
 
 
 # Reading the clocks ----------------------------------------------------------------------------------
@@ -295,17 +295,14 @@ def _above_code(visit: LevelVisit) -> str | None:
 
 def _flag_and_tell(visit: LevelVisit, guard: Q, updates: dict, kind: str, target: str, due, now) -> bool:
     """Set the visit's flag if nobody did yet (the conditional update is the idempotence), then append the
-    desk-side event and notify, all in one transaction."""
+    desk-side event through the ticket services (which tell whom it concerns), all in one transaction."""
     with transaction.atomic():
         if not LevelVisit.objects.filter(guard, pk=visit.pk).update(**updates):
             return False
-        event = Event(
-            ticket_id=visit.ticket_id,
-            kind=kind,
-            actor=None,
-            by_system=True,
-            created_at=now,
-            public=False,
+        ticket_record_service_level(
+            visit.ticket,
+            kind,
+            at=now,
             data={
                 "desk": visit.desk.code,
                 "level": visit.level,
@@ -314,8 +311,6 @@ def _flag_and_tell(visit: LevelVisit, guard: Q, updates: dict, kind: str, target
                 "above": _above_code(visit) if kind == EventKind.SLA_BREACHED else None,
             },
         )
-        event.save()
-        notify([event])
     return True
 
 
@@ -388,8 +383,6 @@ def _auto_escalate(now: datetime) -> int:
     rules = {rule.level: rule.overrun_minutes for rule in AutoEscalationRule.objects.filter(enabled=True)}
     if not rules:
         return 0
-    from musanada.tickets.services import ticket_auto_escalate
-
     work = work_calendar()
     escalated = 0
     candidates = _open_visits().filter(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from joserfc.errors import JoseError
 
+from musanada.org.services import user_set_language
 from musanada.sso import services
 from musanada.sso.provider import ProviderMisconfigured, oidc_client, oidc_settings, provider_metadata
 from musanada.web.views.account import CHOSEN_LANGUAGE
@@ -101,10 +102,8 @@ def callback(request):
     chosen = request.session.pop(CHOSEN_LANGUAGE, None)
     login(request, result.user, backend=MODEL_BACKEND)
     request.session[ID_TOKEN] = token["id_token"]
-    user = result.user
-    if chosen and chosen != user.language:
-        user.language = chosen
-        user.save(update_fields=["language"])
+    if chosen:
+        user_set_language(result.user, chosen)
     return HttpResponseRedirect(_safe_next(request, target))
 
 

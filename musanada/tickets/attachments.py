@@ -9,7 +9,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from musanada.core.errors import InvalidInput
+from musanada.core.errors import ErrorCode, InvalidInput
 
 # Types recognised by their text content rather than a signature.
 TEXT_TYPES = {"txt": "text/plain", "csv": "text/csv"}
@@ -63,12 +63,12 @@ def check_file(upload) -> CheckedFile:
     size = upload.size
     if not size:
         raise InvalidInput(
-            _("The file “%(name)s” is empty."), code="empty_file", field="attachments", params=params
+            _("The file “%(name)s” is empty."), code=ErrorCode.EMPTY_FILE, field="attachments", params=params
         )
     if size > limits["ATTACHMENT_MAX_BYTES"]:
         raise InvalidInput(
             _("The file “%(name)s” is larger than the %(limit)s allowed."),
-            code="file_too_large",
+            code=ErrorCode.FILE_TOO_LARGE,
             field="attachments",
             params=params,
         )
@@ -85,14 +85,14 @@ def check_file(upload) -> CheckedFile:
     if detected not in allowed:
         raise InvalidInput(
             _("The file “%(name)s” is not of an accepted type (%(types)s)."),
-            code="file_type_refused",
+            code=ErrorCode.FILE_TYPE_REFUSED,
             field="attachments",
             params={**params, "types": ", ".join(sorted(allowed))},
         )
     if declared != detected:
         raise InvalidInput(
             _("The file “%(name)s” is not what its name says: its content is not a .%(ext)s file."),
-            code="file_disguised",
+            code=ErrorCode.FILE_DISGUISED,
             field="attachments",
             params={**params, "ext": declared or "?"},
         )
@@ -105,7 +105,7 @@ def check_files(uploads) -> list[CheckedFile]:
     if len(uploads) > limit:
         raise InvalidInput(
             _("At most %(limit)s files can be attached at once."),
-            code="too_many_files",
+            code=ErrorCode.TOO_MANY_FILES,
             field="attachments",
             params={"limit": limit},
         )

@@ -73,6 +73,19 @@ class Ticket(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    def referring_desk(self):
+        """The desk that referred the ticket into the level it is at now (the last referral into that level);
+        None for a ticket filed at this level. Read from the history: one query."""
+        level = self.desk.level
+        for data in (
+            self.events.filter(kind=EventKind.ESCALATED)
+            .order_by("-created_at", "-id")
+            .values_list("data", flat=True)
+        ):
+            if (data.get("to") or {}).get("level") == level:
+                return OrgUnit.objects.filter(code=data["from"]["code"]).first()
+        return None
+
 
 class TicketHolding(models.Model):
     """Every desk that has held a ticket keeps read access to it: one row per (ticket, desk)."""

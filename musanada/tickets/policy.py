@@ -1,8 +1,13 @@
 """Who may see and do what: the one place that decides.
 
-Two questions, answered from the same facts so that they can never disagree:
-- `visible_tickets(user)`: the tickets a user may list, as a query filter (lists, search, exports, API);
-- `parties(user, ticket)` / `authorize(...)`: how a user stands to one ticket, and may they act.
+Every access question is answered here, and everything else asks:
+- `visible_tickets(user)`: the tickets a user may list, as a query filter (lists, search, exports, dashboards,
+  API); `can_see` / `reads_internal` / `visible_events` for one ticket, from the same facts;
+- `parties(user, ticket)` / `authorize(...)` / `available_actions(...)`: how a user stands to one ticket and
+  what the workflow table lets them do now (so what is offered is exactly what is accepted);
+- `desk_agents` / `is_desk_agent` / `has_desk_agent`: who answers at a desk (one definition);
+- `unit_roots` / `unit_in_reach`: which units a user may narrow lists to and open dashboards of;
+- `filing_units` / `filing_roles`: which units a user may file for.
 
 Rules: a requester sees their own tickets without internal notes; the agents of a desk act on the tickets the
 desk holds and keep read access to the tickets it once held; supervisors and observers read everything that
@@ -11,16 +16,62 @@ by being administrators: they act on tickets only through a desk role.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from musanada.core.actors import is_system
-from musanada.core.errors import Forbidden, IllegalTransition, NotFound
-from musanada.org.models import DESK_ROLES, SUBTREE_ROLES, Membership
-from musanada.tickets import routing, workflow
+from musanada.core.errors import ErrorCode, Forbidden, IllegalTransition, InvalidInput, NotFound
+from musanada.org.models import DESK_ROLES, SUBTREE_ROLES, Membership, OrgUnit, Role, UnitKind
+from musanada.tickets import workflow
 from musanada.tickets.models import Event, Ticket, TicketHolding
-from musanada.tickets.workflow import Party, Status
+from musanada.tickets.workflow import Party, Refusal, Status
+
+
+def _is_person(user) -> bool:
+    """An authenticated, active account: a disabled one keeps its memberships on record, and gets nothing."""
+    return bool(getattr(user, "is_authenticated", False)) and bool(user.is_active)
+
+
+# Desks and their agents ------------------------------------------------------------------------------
+
+
+def _desk_memberships() -> QuerySet:
+    # The one definition of "an active agent of a desk": an active membership with a desk role, of an active
+    # account, in an active unit. Routing, assignment, notifications and the reach below all use it.
+    return Membership.objects.filter(
+        role__in=DESK_ROLES, is_active=True, user__is_active=True, unit__is_active=True
+    )
+
+
+def desk_agents(desk: OrgUnit | str, *, supervisors_only: bool = False) -> QuerySet:
+    """The active agents and supervisors of a desk (a unit, or its code), as users, in name order."""
+    memberships = _desk_memberships()
+    if supervisors_only:
+        memberships = memberships.filter(role=Role.SUPERVISOR)
+    if isinstance(desk, OrgUnit):
+        memberships = memberships.filter(unit=desk)
+    else:
+        memberships = memberships.filter(unit__code=desk)
+    users = get_user_model().objects.filter(pk__in=memberships.values("user_id"))
+    return users.order_by("last_name", "first_name", "username")
+
+
+def is_desk_agent(user, desk: OrgUnit) -> bool:
+    """Whether the user is an active agent (or supervisor) of the desk."""
+    return _is_person(user) and _desk_memberships().filter(user=user, unit=desk).exists()
+
+
+def has_desk_agent(desk: OrgUnit) -> bool:
+    """Whether anybody can answer at the desk now (routing passes an empty desk over)."""
+    return _desk_memberships().filter(unit=desk).exists()
+
+
+# What a user's memberships give -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -37,18 +88,20 @@ def reach(user) -> Reach:
     if cached is not None:
         return cached
     desk_ids, paths = set(), set()
-    rows = Membership.objects.filter(user=user, is_active=True, unit__is_active=True).values_list(
-        "unit_id", "unit__path", "role"
-    )
-    for unit_id, path, role in rows:
-        if role in DESK_ROLES:
-            desk_ids.add(unit_id)
-        if role in SUBTREE_ROLES:
-            paths.add(path)
+    if _is_person(user) and not is_system(user):
+        rows = Membership.objects.filter(user=user, is_active=True, unit__is_active=True).values_list(
+            "unit_id", "unit__path", "role"
+        )
+        for unit_id, path, role in rows:
+            if role in DESK_ROLES:
+                desk_ids.add(unit_id)
+            if role in SUBTREE_ROLES:
+                paths.add(path)
     # A path inside another adds nothing: keep the outermost ones only.
     outer = tuple(sorted(p for p in paths if not any(p != o and p.startswith(o) for o in paths)))
     result = Reach(frozenset(desk_ids), outer)
-    user._musanada_reach = result
+    if not is_system(user):
+        user._musanada_reach = result
     return result
 
 
@@ -57,8 +110,72 @@ def forget_reach(user) -> None:
     user.__dict__.pop("_musanada_reach", None)
 
 
+def _outermost(units) -> list:
+    ordered = sorted(units, key=lambda unit: unit.path)
+    return [
+        unit for unit in ordered if not any(o is not unit and unit.path.startswith(o.path) for o in ordered)
+    ]
+
+
+def _root_path(path: str) -> str:
+    return "/" + path.strip("/").split("/")[0] + "/"
+
+
+def unit_roots(user) -> list:
+    """The outermost units whose tickets the user may narrow lists to and whose dashboards they may open:
+    the subtrees they supervise or observe, the units under a desk they work, and the whole tree for a
+    central desk (a central service receives from everywhere). One query; empty for a plain requester."""
+    r = reach(user)
+    if not (r.desk_ids or r.subtree_paths):
+        return []
+    units = list(OrgUnit.objects.filter(Q(pk__in=r.desk_ids) | Q(path__in=r.subtree_paths)))
+    central = [u for u in units if u.pk in r.desk_ids and u.kind in (UnitKind.SERVICE, UnitKind.CENTRAL)]
+    if central:
+        return list(OrgUnit.objects.filter(path=_root_path(central[0].path)))
+    return _outermost(units)
+
+
+def unit_in_reach(user, unit: OrgUnit | None, roots=None) -> bool:
+    """Whether `unit` lies under one of the user's `unit_roots` (pass them when already read)."""
+    if unit is None:
+        return False
+    roots = unit_roots(user) if roots is None else roots
+    return any(unit.path.startswith(root.path) for root in roots)
+
+
+# Filing ------------------------------------------------------------------------------------------------
+
+
+def filing_units(user) -> QuerySet:
+    """The units a user may file a request for: the active units they belong to, in any role."""
+    if not _is_person(user) or is_system(user):
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.filter(
+        is_active=True, memberships__user=user, memberships__is_active=True
+    ).distinct()
+
+
+def filing_roles(user, unit: OrgUnit) -> set:
+    """The user's roles in the unit they file for; refuses a unit they do not belong to."""
+    roles = set()
+    if _is_person(user) and not is_system(user) and unit.is_active:
+        roles = set(
+            Membership.objects.filter(user=user, unit=unit, is_active=True).values_list("role", flat=True)
+        )
+    if not roles:
+        raise InvalidInput(
+            _("You can only file a request for a unit you belong to."),
+            code=ErrorCode.NOT_A_MEMBER,
+            field="unit",
+        )
+    return roles
+
+
+# Seeing tickets ----------------------------------------------------------------------------------------
+
+
 def _staff_side_filter(user) -> Q | None:
-    """Tickets the user reads as desk staff, supervisor or observer (and so with internal notes)."""
+    """The tickets the user reads as desk staff, supervisor or observer (and so with internal notes)."""
     r = reach(user)
     conditions = []
     if r.desk_ids:
@@ -77,10 +194,10 @@ def _staff_side_filter(user) -> Q | None:
 
 
 def visible_tickets(user) -> QuerySet:
-    """Every ticket the user may list. Each list, search, export and API endpoint starts here."""
+    """Every ticket the user may list. Each list, search, export, dashboard and API endpoint starts here."""
     if is_system(user):
         return Ticket.objects.all()
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not _is_person(user):
         return Ticket.objects.none()
     condition = Q(requester=user)
     staff_side = _staff_side_filter(user)
@@ -93,8 +210,7 @@ def reads_internal(user, ticket) -> bool:
     """Whether the user sees the desk side of the ticket (internal notes, desk-only events)."""
     if is_system(user):
         return True
-    # A disabled account keeps its memberships on record; they must not keep opening the desk side.
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not _is_person(user):
         return False
     staff_side = _staff_side_filter(user)
     return staff_side is not None and Ticket.objects.filter(staff_side, pk=ticket.pk).exists()
@@ -103,23 +219,9 @@ def reads_internal(user, ticket) -> bool:
 def can_see(user, ticket) -> bool:
     if is_system(user):
         return True
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not _is_person(user):
         return False
     return ticket.requester_id == user.pk or reads_internal(user, ticket)
-
-
-def parties(user, ticket) -> set:
-    """How the user stands to the ticket right now: requester, agent of its holding desk, or the system."""
-    if is_system(user):
-        return {Party.SYSTEM}
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return set()
-    result = set()
-    if ticket.requester_id == user.pk:
-        result.add(Party.REQUESTER)
-    if ticket.desk_id in reach(user).desk_ids:
-        result.add(Party.DESK)
-    return result
 
 
 def visible_events(user, ticket) -> QuerySet:
@@ -132,16 +234,51 @@ def visible_events(user, ticket) -> QuerySet:
     return events.filter(public=True)
 
 
+# Acting on a ticket ------------------------------------------------------------------------------------
+
+
+def parties(user, ticket) -> set:
+    """How the user stands to the ticket right now: requester, agent of its holding desk, or the system."""
+    if is_system(user):
+        return {Party.SYSTEM}
+    if not _is_person(user):
+        return set()
+    result = set()
+    if ticket.requester_id == user.pk:
+        result.add(Party.REQUESTER)
+    if ticket.desk_id in reach(user).desk_ids:
+        result.add(Party.DESK)
+    return result
+
+
+class TicketFacts:
+    """What the workflow's guards read of a ticket now; the facts that cost a query are read only if asked."""
+
+    def __init__(self, ticket: Ticket, now=None):
+        self.ticket = ticket
+        self.status = ticket.status
+        self.level = ticket.desk.level
+        self.resolved_at = ticket.resolved_at
+        self.rated = ticket.rating is not None
+        self.now = now or timezone.now()
+        self.reopen_days = settings.MUSANADA["REOPEN_DAYS"]
+
+    @cached_property
+    def referrer(self) -> OrgUnit | None:
+        return self.ticket.referring_desk()
+
+    @property
+    def has_referrer(self) -> bool:
+        return self.referrer is not None
+
+    @property
+    def referrer_staffed(self) -> bool:
+        return self.referrer is not None and has_desk_agent(self.referrer)
+
+
 def available_actions(user, ticket) -> list[str]:
-    """The actions to offer this user on this ticket (pages show nothing else)."""
-    actions = workflow.available_actions(parties(user, ticket), ticket.status, ticket.desk.level)
-    # "Return" needs a desk that referred the ticket here: one filed at this level has none.
-    if workflow.Action.RETURN in actions and routing.referring_desk(ticket) is None:
-        actions.remove(workflow.Action.RETURN)
-    # A ticket is rated once (ticket_rate refuses a second rating): offering the form again only leads there.
-    if workflow.Action.RATE in actions and ticket.rating is not None:
-        actions.remove(workflow.Action.RATE)
-    return actions
+    """The actions to offer this user on this ticket: exactly those `authorize` accepts now."""
+    return workflow.available_actions(parties(user, ticket), TicketFacts(ticket))
 
 
 _ACTION_REFUSED = _("You may not do this on this ticket.")
@@ -153,19 +290,23 @@ _WRONG_LEVEL = {
 }
 
 
-def authorize(user, ticket, action: str) -> workflow.Rule:
-    """The rule under which the user may do `action` on the ticket now; raises a clear error otherwise.
+def authorize(user, ticket, action: str, facts: TicketFacts | None = None) -> workflow.Decision:
+    """The workflow's decision allowing the user to do `action` on the ticket now; a clear error otherwise.
 
     404 when the user may not see the ticket (it must not reveal that it exists), 403 when they may see it
-    but not act, 409 when the action exists for them but not in the ticket's status or level.
+    but not act, 409 when the action exists for them but not in the ticket's status, level or situation.
     """
     if not can_see(user, ticket):
         raise NotFound(_("No such ticket."))
-    rule = workflow.rule_for(action, parties(user, ticket))
-    if rule is None:
+    facts = facts or TicketFacts(ticket)
+    decision = workflow.decide(action, parties(user, ticket), facts)
+    if decision.refusal is None:
+        return decision
+    if decision.refusal == Refusal.NO_RULE:
         raise Forbidden(_ACTION_REFUSED)
-    if ticket.status not in rule.sources:
+    if decision.refusal == Refusal.WRONG_STATUS:
         raise IllegalTransition(_WRONG_STATUS, params={"status": Status(ticket.status).label})
-    if ticket.desk.level not in rule.levels:
+    if decision.refusal == Refusal.WRONG_LEVEL:
         raise IllegalTransition(_WRONG_LEVEL.get(action, _ACTION_REFUSED))
-    return rule
+    guard = decision.guard
+    raise IllegalTransition(guard.message, code=guard.code, params=guard.params(facts))

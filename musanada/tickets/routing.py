@@ -4,9 +4,9 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from musanada.core.errors import InvalidInput
+from musanada.core.errors import ErrorCode, InvalidInput
 from musanada.org.models import DESK_ROLES, Category, Membership, OrgUnit, Role, UnitKind
-from musanada.tickets.workflow import EventKind
+from musanada.tickets import policy
 
 
 @dataclass(frozen=True)
@@ -25,19 +25,13 @@ def desk_above(desk: OrgUnit, category: Category) -> OrgUnit | None:
     return None
 
 
-def has_active_agent(desk: OrgUnit) -> bool:
-    return Membership.objects.filter(
-        unit=desk, role__in=DESK_ROLES, is_active=True, user__is_active=True
-    ).exists()
-
-
 def first_staffed(desk: OrgUnit, category: Category) -> Landing:
     """`desk`, or the first desk above it with an active agent, so that no request waits on an empty desk.
 
     The central service is the last level: a ticket stays there even if nobody answers yet.
     """
     skipped = []
-    while not has_active_agent(desk):
+    while not policy.has_desk_agent(desk):
         above = desk_above(desk, category)
         if above is None:
             break
@@ -53,13 +47,7 @@ def filing_desk(user, unit: OrgUnit, category: Category) -> Landing:
     staff → the provincial desk; academy staff → the regional desk; central staff → the service that owns
     the category.
     """
-    roles = set(
-        Membership.objects.filter(user=user, unit=unit, is_active=True).values_list("role", flat=True)
-    )
-    if not roles:
-        raise InvalidInput(
-            _("You can only file a request for a unit you belong to."), code="not_a_member", field="unit"
-        )
+    roles = policy.filing_roles(user, unit)
     if unit.kind == UnitKind.SCHOOL:
         desk = unit.parent if roles & set(DESK_ROLES) else unit
     elif unit.kind in (UnitKind.PROVINCE, UnitKind.ACADEMY):
@@ -74,7 +62,7 @@ def escalation_desk(desk: OrgUnit, category: Category) -> Landing:
     above = desk_above(desk, category)
     if above is None:
         raise InvalidInput(
-            _("A ticket at the central level cannot be referred any further."), code="top_level"
+            _("A ticket at the central level cannot be referred any further."), code=ErrorCode.TOP_LEVEL
         )
     return first_staffed(above, category)
 
@@ -82,7 +70,7 @@ def escalation_desk(desk: OrgUnit, category: Category) -> Landing:
 def _not_under_desk() -> InvalidInput:
     return InvalidInput(
         _("The official e-mail address of a desk takes requests from the people of its own units only."),
-        code="not_under_desk",
+        code=ErrorCode.NOT_UNDER_DESK,
         field="unit",
     )
 
@@ -104,18 +92,10 @@ def mailbox_origin(user, desk: OrgUnit) -> OrgUnit:
 def mailbox_landing(user, unit: OrgUnit, desk: OrgUnit, category: Category) -> Landing:
     """Where a request sent to `desk`'s official address lands: that desk, whoever files (the memo has the
     regional centres receive requests by e-mail), or the first staffed desk above it."""
-    belongs = Membership.objects.filter(user=user, unit=unit, is_active=True).exists()
-    if not belongs or not unit.is_within(desk):
+    if not unit.is_within(desk):
         raise _not_under_desk()
+    try:
+        policy.filing_roles(user, unit)
+    except InvalidInput:
+        raise _not_under_desk() from None
     return first_staffed(desk, category)
-
-
-def referring_desk(ticket) -> OrgUnit | None:
-    """The desk that referred the ticket into the level it is at now (the last referral into that level);
-    None for a ticket filed at this level."""
-    level = ticket.desk.level
-    referrals = ticket.events.filter(kind=EventKind.ESCALATED).order_by("-created_at", "-id")
-    for event in referrals:
-        if event.data.get("to", {}).get("level") == level:
-            return OrgUnit.objects.filter(code=event.data["from"]["code"]).first()
-    return None

@@ -6,7 +6,7 @@ web inbox and the API filter, sort and page the same way.
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from musanada.core.errors import InvalidInput, NotFound
+from musanada.core.errors import ErrorCode, InvalidInput, NotFound
 from musanada.core.text import normalize, search_terms
-from musanada.org.models import Category, OrgUnit, UnitKind
+from musanada.org.models import Category, OrgUnit
 from musanada.tickets import policy
 from musanada.tickets.models import Ticket
 from musanada.tickets.workflow import OPEN_STATUSES, Priority, Status
@@ -68,7 +68,7 @@ class Page:
 
 
 def _invalid_cursor() -> InvalidInput:
-    return InvalidInput(_("This page link is not valid."), code="invalid_cursor", field="cursor")
+    return InvalidInput(_("This page link is not valid."), code=ErrorCode.INVALID_CURSOR, field="cursor")
 
 
 def _encode_cursor(ticket: Ticket, sort: str) -> str:
@@ -186,20 +186,29 @@ def search_filter(query: str) -> Q | None:
 
 
 @dataclass(frozen=True)
-class TicketFilters:
-    """What a list is narrowed to, and its order. Empty fields filter nothing."""
+class TicketQuery:
+    """What a list asks for: a tab, filters and an order. The web inbox, the API list and the exports each
+    build one and read through it, always on top of the policy's visible tickets. Empty fields filter nothing.
+    """
 
+    # None: everything the user may see; else a `Tab` (a tab the user does not have lists by its condition
+    # all the same, always within what they may see).
+    tab: str | None = None
     # An information system includes its topics.
     category: Category | None = None
     priority: str = ""
     status: str = ""
-    # The origin unit and everything under it; check it is within reach with `unit_scope` first.
+    # The desk holding the ticket now.
+    desk: OrgUnit | None = None
+    # The origin unit and everything under it: take it from `origin_unit`, which checks it is within reach.
     unit: OrgUnit | None = None
     older_than_days: int | None = None
+    updated_since: datetime | None = None
     query: str = ""
     sort: str = Sort.ACTIVITY
 
-    def q(self, now: datetime | None = None) -> Q:
+    def filters(self, now: datetime | None = None) -> Q:
+        """The condition of the filters alone, without the tab."""
         condition = Q()
         if self.category is not None:
             condition &= Q(category=self.category) | Q(category__parent=self.category)
@@ -207,15 +216,37 @@ class TicketFilters:
             condition &= Q(priority=self.priority)
         if self.status:
             condition &= Q(status=self.status)
+        if self.desk is not None:
+            condition &= Q(desk=self.desk)
         if self.unit is not None:
             condition &= Q(origin_unit__path__startswith=self.unit.path)
         if self.older_than_days:
             moment = (now or timezone.now()) - timedelta(days=self.older_than_days)
             condition &= Q(filed_at__lte=moment)
+        if self.updated_since is not None:
+            condition &= Q(updated_at__gte=self.updated_since)
         searched = search_filter(self.query)
         if searched is not None:
             condition &= searched
         return condition
+
+    def condition(self, user) -> Q:
+        """The tab's condition and the filters together."""
+        tab = tab_filter(user, self.tab) if self.tab else None
+        filters = self.filters()
+        return filters if tab is None else tab & filters
+
+    def tickets(self, user) -> QuerySet:
+        """Every ticket of the list the user may see (exports); lists use `page`."""
+        return policy.visible_tickets(user).filter(self.condition(user))
+
+    def page(self, user, *, cursor: str | None = None, limit: int | None = None) -> Page:
+        """One page of the list, keyset-paginated in the query's order."""
+        return ticket_list(user, filters=self.condition(user), cursor=cursor, limit=limit, sort=self.sort)
+
+    def counts(self, user, tabs) -> dict:
+        """How many tickets each of `tabs` lists with these filters: one COUNT query per tab."""
+        return {tab: ticket_count(user, replace(self, tab=tab).condition(user)) for tab in tabs}
 
 
 # Tabs ------------------------------------------------------------------------------------------------
@@ -251,6 +282,14 @@ def default_tab(user) -> str:
     return Tab.SUBTREE if reach.subtree_paths else Tab.REQUESTS
 
 
+def chosen_tab(user, requested: str | None) -> tuple[str, bool]:
+    """The tab a list shows for a requested one, and whether it was the user's: one they do not have, or
+    none, gives their default tab."""
+    if requested and requested in tabs_for(user):
+        return requested, True
+    return default_tab(user), not requested
+
+
 def tab_filter(user, tab: str) -> Q | None:
     """The condition of a tab, on top of the policy's visible tickets (None: everything visible)."""
     reach = policy.reach(user)
@@ -271,17 +310,6 @@ def tab_filter(user, tab: str) -> Q | None:
             within |= Q(origin_unit__path__startswith=path)
         return within & Q(status__in=OPEN_STATUSES)
     return None
-
-
-def tab_counts(user, tabs, filters: Q | None = None) -> dict:
-    """How many tickets each tab lists with `filters` applied: one COUNT query per tab."""
-    counts = {}
-    for tab in tabs:
-        condition = tab_filter(user, tab)
-        if filters is not None:
-            condition = filters if condition is None else condition & filters
-        counts[tab] = ticket_count(user, condition)
-    return counts
 
 
 # The unit tree ---------------------------------------------------------------------------------------
@@ -309,7 +337,9 @@ class UnitScope:
 
 
 def _out_of_reach(code: str) -> InvalidInput:
-    return InvalidInput(UNIT_OUT_OF_REACH, code="unit_out_of_reach", field="unit", params={"code": code})
+    return InvalidInput(
+        UNIT_OUT_OF_REACH, code=ErrorCode.UNIT_OUT_OF_REACH, field="unit", params={"code": code}
+    )
 
 
 def _ancestor_paths(path: str) -> list[str]:
@@ -321,38 +351,35 @@ def _within(path: str, roots) -> bool:
     return any(path.startswith(root) for root in roots)
 
 
-def unit_scope(user, code: str = "", filters: Q | None = None) -> UnitScope:
+def origin_unit(user, code: str, roots=None) -> OrgUnit | None:
+    """The unit `code` when the user may narrow lists to it (`policy.unit_in_reach`); None for no code.
+
+    Anything else, existing or not, raises InvalidInput with the same message: a forged link learns nothing.
+    """
+    code = (code or "").strip()
+    if not code:
+        return None
+    unit = OrgUnit.objects.filter(code=code).first()
+    if not policy.unit_in_reach(user, unit, roots):
+        raise _out_of_reach(code)
+    return unit
+
+
+def unit_scope(user, code: str = "", query: TicketQuery | None = None) -> UnitScope:
     """The unit `code` if the user may narrow their lists to it, with their drill-down tree.
 
-    The tree's counts are the open tickets of the "subtree" tab under each unit, with `filters` applied.
-
-    A unit is within reach when it lies in a subtree the user supervises or observes, or under a desk they
-    work (a central service receives from everywhere, so the whole tree). Anything else, existing or not,
-    raises InvalidInput with the same message: a forged link learns nothing. At most three queries.
+    The tree's counts are the open tickets of the "subtree" tab under each unit, with `query`'s filters.
+    At most three queries.
     """
     reach = policy.reach(user)
-    code = (code or "").strip()
+    roots = policy.unit_roots(user) if (code or reach.subtree_paths) else []
+    chosen = origin_unit(user, code, roots)
     if not (reach.desk_ids or reach.subtree_paths):
-        if code:
-            raise _out_of_reach(code)
         return UnitScope()
-    if not code and not reach.subtree_paths:
-        # A desk agent with no unit chosen: nothing to check, no tree to draw.
-        return UnitScope(may_filter=True)
-    wanted = Q(pk__in=reach.desk_ids) | Q(path__in=reach.subtree_paths)
-    if code:
-        wanted |= Q(code=code)
-    units = list(OrgUnit.objects.filter(wanted))
-    allowed = list(reach.subtree_paths)
-    for unit in units:
-        if unit.pk in reach.desk_ids:
-            allowed.append(_ancestor_paths(unit.path)[0] if unit.kind == UnitKind.SERVICE else unit.path)
-    chosen = next((unit for unit in units if unit.code == code), None) if code else None
-    if code and (chosen is None or not _within(chosen.path, allowed)):
-        raise _out_of_reach(code)
     scope = UnitScope(unit=chosen, may_filter=True)
-    scope.roots = sorted((unit for unit in units if unit.path in reach.subtree_paths), key=lambda u: u.path)
+    scope.roots = [root for root in roots if root.path in reach.subtree_paths]
     if not scope.roots:
+        # A desk agent: nothing to draw, a unit to filter on at most.
         return scope
     if chosen is None or not _within(chosen.path, reach.subtree_paths):
         children = scope.roots
@@ -362,6 +389,7 @@ def unit_scope(user, code: str = "", filters: Q | None = None) -> UnitScope:
         around = list(around.order_by("path"))
         scope.trail = [unit for unit in around if unit.path in trail_paths]
         children = [unit for unit in around if unit.parent_id == chosen.pk]
+    filters = query.filters() if query is not None else None
     scope.children = list(zip(children, _open_counts(user, children, filters), strict=True))
     return scope
 

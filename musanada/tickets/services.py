@@ -1,9 +1,10 @@
 """The verbs of the help desk: one function per action, each one transaction that appends its events.
 
 Web views, the API, the mail intake and the jobs all call these; none of them changes a ticket by itself.
-Each function checks its input, asks the policy (404/403/409), takes the next status from the workflow table,
-saves with a conditional update on the version (so two agents acting at once cannot overwrite each other),
-and appends the events. A refusal raises a DomainError and leaves the database as it was.
+Each function checks its input, asks the policy (404/403/409: the workflow table's decision, guards included),
+appends the events, runs the reactions other apps registered (service levels, notifications:
+musanada.tickets.reactions), and saves the ticket with one conditional update on the version (so two agents
+acting at once cannot overwrite each other). A refusal raises a DomainError and leaves the database as it was.
 """
 
 import secrets
@@ -18,12 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from musanada.core.actors import SYSTEM, is_system
-from musanada.core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from musanada.core.errors import Conflict, ErrorCode, IllegalTransition, InvalidInput, NotFound
 from musanada.core.text import search_document
-from musanada.notifications.services import notify
-from musanada.org.models import DESK_ROLES, Category, Membership, OrgUnit, UnitKind
-from musanada.sla.services import record as sla_record
-from musanada.tickets import policy, routing
+from musanada.org.models import Category, OrgUnit, UnitKind
+from musanada.tickets import policy, reactions, routing
 from musanada.tickets.attachments import check_files
 from musanada.tickets.models import Attachment, Event, ReferenceCounter, Ticket, TicketHolding
 from musanada.tickets.workflow import Action, Channel, EventKind, Party, Priority, Status
@@ -38,11 +37,11 @@ TEXT_MAX = 20_000
 def _text(value, field: str, message, *, max_length: int = TEXT_MAX) -> str:
     value = (value or "").strip()
     if not value:
-        raise InvalidInput(message, code="required", field=field)
+        raise InvalidInput(message, code=ErrorCode.REQUIRED, field=field)
     if len(value) > max_length:
         raise InvalidInput(
             _("This text is too long (%(max)s characters at most)."),
-            code="too_long",
+            code=ErrorCode.TOO_LONG,
             field=field,
             params={"max": max_length},
         )
@@ -51,13 +50,13 @@ def _text(value, field: str, message, *, max_length: int = TEXT_MAX) -> str:
 
 def _priority(value) -> str:
     if value not in Priority.values:
-        raise InvalidInput(_("Choose a valid priority."), code="invalid_priority", field="priority")
+        raise InvalidInput(_("Choose a valid priority."), code=ErrorCode.INVALID_PRIORITY, field="priority")
     return value
 
 
 def _category(value) -> Category:
     if not isinstance(value, Category) or not value.is_active:
-        raise InvalidInput(_("Choose a valid category."), code="invalid_category", field="category")
+        raise InvalidInput(_("Choose a valid category."), code=ErrorCode.INVALID_CATEGORY, field="category")
     return value
 
 
@@ -67,18 +66,19 @@ def _category(value) -> Category:
 class _Change:
     """What one action does to one ticket, written at the end of the frame in one go."""
 
-    def __init__(self, actor, ticket: Ticket, rule, expected_version: int):
+    def __init__(self, actor, ticket: Ticket, decision, facts: policy.TicketFacts, expected_version: int):
         self.actor = actor
         self.ticket = ticket
-        self.rule = rule
+        self.rule = decision.rule
+        self.facts = facts
         self.expected_version = expected_version
-        self.now = timezone.now()
+        self.now = facts.now
         self.updates: dict = {}
         self.events: list[tuple[Event, list]] = []
         self.new_desks: list[OrgUnit] = []
         self.stored_files: list = []
-        if rule.target and rule.target != ticket.status:
-            self.updates["status"] = rule.target
+        if decision.target and decision.target != ticket.status:
+            self.updates["status"] = decision.target
 
     @property
     def party(self) -> str:
@@ -97,10 +97,9 @@ class _Change:
         self.new_desks.append(desk)
 
     def commit(self) -> None:
+        # The reactions read the ticket as the action leaves it, so the new values are set first; the row
+        # itself is written last, with what the reactions keep, in one update guarded by the version.
         updates = {**self.updates, "updated_at": self.now, "version": self.expected_version + 1}
-        saved = Ticket.objects.filter(pk=self.ticket.pk, version=self.expected_version).update(**updates)
-        if saved != 1:
-            raise _conflict()
         for name, value in updates.items():
             setattr(self.ticket, name, value)
         for desk in self.new_desks:
@@ -108,8 +107,14 @@ class _Change:
         for event, files in self.events:
             event.save()
             self.stored_files += _store_attachments(self.ticket, event, files)
-        sla_record(self.ticket, [event for event, _files in self.events])
-        notify([event for event, _files in self.events])
+        kept = reactions.run(self.ticket, [event for event, _files in self.events])
+        for name, value in kept.items():
+            setattr(self.ticket, name, value)
+        saved = Ticket.objects.filter(pk=self.ticket.pk, version=self.expected_version).update(
+            **updates, **kept
+        )
+        if saved != 1:
+            raise _conflict()
 
 
 def _conflict() -> Conflict:
@@ -162,9 +167,16 @@ def _delete_stored(names) -> None:
         storage.delete(name)
 
 
+def _show_saved(ticket: Ticket, saved: Ticket) -> None:
+    """The caller's object shows the ticket as saved. Setting a foreign key's id drops the related object
+    Django cached when the id changed, so `ticket.desk` is read again where the desk moved."""
+    for field in Ticket._meta.concrete_fields:
+        setattr(ticket, field.attname, getattr(saved, field.attname))
+
+
 @contextmanager
 def _acting(actor, ticket: Ticket, action: str, version: int | None):
-    """Load the ticket fresh, check visibility, version and permission, then write the change at the end."""
+    """Load the ticket fresh, check visibility, version and the workflow's decision, then write the change."""
     expected = ticket.version if version is None else int(version)
     change = None
     try:
@@ -179,17 +191,16 @@ def _acting(actor, ticket: Ticket, action: str, version: int | None):
                 raise NotFound(_("No such ticket."))
             if current.version != expected:
                 raise _conflict()
-            rule = policy.authorize(actor, current, action)
-            change = _Change(actor, current, rule, expected)
+            facts = policy.TicketFacts(current)
+            decision = policy.authorize(actor, current, action, facts)
+            change = _Change(actor, current, decision, facts, expected)
             yield change
             change.commit()
     except BaseException:
         if change is not None:
             _delete_stored(change.stored_files)
         raise
-    # The caller's object now shows the ticket as saved.
-    ticket.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
-    ticket._state.fields_cache = dict(current._state.fields_cache)
+    _show_saved(ticket, current)
 
 
 # Filing ------------------------------------------------------------------------------------------------
@@ -222,20 +233,20 @@ def ticket_file(
     desk (routing.mailbox_landing) instead of the one the web form would choose.
     """
     if is_system(requester) or not getattr(requester, "is_active", False):
-        raise InvalidInput(_("Only an active user can file a request."), code="inactive_user")
+        raise InvalidInput(_("Only an active user can file a request."), code=ErrorCode.INACTIVE_USER)
     subject = _text(subject, "subject", _("Give the request a subject."), max_length=SUBJECT_MAX)
     description = _text(description, "description", _("Describe the problem."))
     priority = _priority(priority)
     category = _category(category)
     if channel not in Channel.values:
-        raise InvalidInput(_("Unknown channel."), code="invalid_channel", field="channel")
+        raise InvalidInput(_("Unknown channel."), code=ErrorCode.INVALID_CHANNEL, field="channel")
     if not isinstance(unit, OrgUnit) or not unit.is_active:
-        raise InvalidInput(_("Choose the unit you file for."), code="invalid_unit", field="unit")
+        raise InvalidInput(_("Choose the unit you file for."), code=ErrorCode.INVALID_UNIT, field="unit")
     checked = check_files(files)
     if mailbox_desk is None:
         landing = routing.filing_desk(requester, unit, category)
     elif channel != Channel.EMAIL:
-        raise InvalidInput(_("Unknown channel."), code="invalid_channel", field="channel")
+        raise InvalidInput(_("Unknown channel."), code=ErrorCode.INVALID_CHANNEL, field="channel")
     else:
         landing = routing.mailbox_landing(requester, unit, mailbox_desk, category)
 
@@ -282,8 +293,12 @@ def ticket_file(
                 routed = _routed_up(ticket, landing, now)
                 routed.save()
                 appended.append(routed)
-            sla_record(ticket, appended)
-            notify(appended)
+            kept = reactions.run(ticket, appended)
+            if kept:
+                # The row was inserted in this transaction: nobody else can have changed its version.
+                Ticket.objects.filter(pk=ticket.pk, version=ticket.version).update(**kept)
+                for name, value in kept.items():
+                    setattr(ticket, name, value)
     except BaseException:
         _delete_stored(stored)
         raise
@@ -308,12 +323,6 @@ def _routed_up(ticket, landing: routing.Landing, now) -> Event:
 # Desk actions ------------------------------------------------------------------------------------------
 
 
-def _is_desk_agent(user, desk: OrgUnit) -> bool:
-    return Membership.objects.filter(
-        user=user, unit=desk, role__in=DESK_ROLES, is_active=True, user__is_active=True
-    ).exists()
-
-
 def ticket_take(actor, ticket: Ticket, *, version: int | None = None) -> Ticket:
     """An agent of the holding desk takes the ticket for themselves."""
     with _acting(actor, ticket, Action.TAKE, version) as change:
@@ -325,10 +334,10 @@ def ticket_take(actor, ticket: Ticket, *, version: int | None = None) -> Ticket:
 def ticket_assign(actor, ticket: Ticket, *, assignee, version: int | None = None) -> Ticket:
     """Give the ticket to an agent of the holding desk."""
     with _acting(actor, ticket, Action.ASSIGN, version) as change:
-        if assignee is None or not _is_desk_agent(assignee, change.ticket.desk):
+        if assignee is None or not policy.is_desk_agent(assignee, change.ticket.desk):
             raise InvalidInput(
                 _("The ticket can only be assigned to an agent of the desk that holds it."),
-                code="invalid_assignee",
+                code=ErrorCode.INVALID_ASSIGNEE,
                 field="assignee",
             )
         change.set(assignee=assignee)
@@ -461,19 +470,8 @@ def ticket_return(actor, ticket: Ticket, *, instructions: str, version: int | No
     """Send the ticket back to the desk that referred it, with instructions to finish the job there."""
     instructions = _text(instructions, "instructions", _("Give the lower desk instructions."))
     with _acting(actor, ticket, Action.RETURN, version) as change:
-        target = routing.referring_desk(change.ticket)
-        if target is None:
-            raise IllegalTransition(
-                _("This ticket was filed at this level: there is no desk to return it to."),
-                code="no_referrer",
-            )
-        if not routing.has_active_agent(target):
-            # Returning it would leave it on an empty desk: this level keeps it.
-            raise IllegalTransition(
-                _("Nobody can answer at %(desk)s now: this desk has to handle the ticket itself."),
-                code="referrer_unstaffed",
-                params={"desk": target.name},
-            )
+        # The workflow's guards checked there is one, with an agent to answer.
+        target = change.facts.referrer
         change.event(
             EventKind.RETURNED,
             body=instructions,
@@ -496,7 +494,9 @@ def ticket_transfer(
             or not to_desk.is_active
             or to_desk.pk == change.ticket.desk_id
         ):
-            raise InvalidInput(_("Choose another central service."), code="invalid_desk", field="to_desk")
+            raise InvalidInput(
+                _("Choose another central service."), code=ErrorCode.INVALID_DESK, field="to_desk"
+            )
         change.event(
             EventKind.TRANSFERRED,
             body=note,
@@ -531,18 +531,8 @@ def ticket_close(actor, ticket: Ticket, *, version: int | None = None) -> Ticket
 def ticket_reopen(actor, ticket: Ticket, *, reason: str, version: int | None = None) -> Ticket:
     """The requester says the problem is not solved, within the reopening delay."""
     reason = _text(reason, "reason", _("Say why the problem is not solved."))
-    days = settings.MUSANADA["REOPEN_DAYS"]
+    # Within the reopening delay: a guard of the workflow table.
     with _acting(actor, ticket, Action.REOPEN, version) as change:
-        resolved_at = change.ticket.resolved_at
-        if resolved_at is None or change.now - resolved_at > timedelta(days=days):
-            raise IllegalTransition(
-                _(
-                    "This ticket can no longer be reopened: more than %(days)s days have passed since its "
-                    "resolution. File a new request."
-                ),
-                code="reopen_delay_passed",
-                params={"days": days},
-            )
         change.set(resolved_at=None, closed_at=None)
         change.event(EventKind.REOPENED, body=reason)
     return ticket
@@ -555,11 +545,10 @@ def ticket_rate(actor, ticket: Ticket, *, score, comment: str = "", version: int
     except (TypeError, ValueError):
         score = 0
     if not 1 <= score <= 5:
-        raise InvalidInput(_("Give a rating from 1 to 5."), code="invalid_rating", field="score")
+        raise InvalidInput(_("Give a rating from 1 to 5."), code=ErrorCode.INVALID_RATING, field="score")
     comment = (comment or "").strip()[:TEXT_MAX]
+    # Once only: a guard of the workflow table.
     with _acting(actor, ticket, Action.RATE, version) as change:
-        if change.ticket.rating is not None:
-            raise IllegalTransition(_("This ticket has already been rated."), code="already_rated")
         change.set(rating=score)
         change.event(EventKind.RATED, body=comment, data={"score": score})
     return ticket
@@ -569,10 +558,28 @@ def ticket_attach(actor, ticket: Ticket, *, files, version: int | None = None) -
     """Add files to an open ticket (the requester, or the holding desk)."""
     checked = check_files(files)
     if not checked:
-        raise InvalidInput(_("Choose at least one file."), code="required", field="attachments")
+        raise InvalidInput(_("Choose at least one file."), code=ErrorCode.REQUIRED, field="attachments")
     with _acting(actor, ticket, Action.ATTACH, version) as change:
         change.event(EventKind.ATTACHMENT_ADDED, files=checked, data={"count": len(checked)})
     return ticket
+
+
+# The system's own records ------------------------------------------------------------------------------
+
+
+def ticket_record_service_level(ticket: Ticket, kind: str, *, at, data: dict) -> Event:
+    """The service-level sweep records that a target is at risk or missed: a desk-side event by the system,
+    with the reactions of any other event (whoever answers for the delay is told). The ticket's status and
+    version do not change: an agent's open form stays valid."""
+    if kind not in (EventKind.SLA_AT_RISK, EventKind.SLA_BREACHED):
+        raise ValueError(f"not a service-level event: {kind}")
+    with transaction.atomic():
+        event = _new_event(ticket, kind, SYSTEM, at, public=False, data=data)
+        event.save()
+        kept = reactions.run(ticket, [event])
+        if kept:
+            Ticket.objects.filter(pk=ticket.pk, version=ticket.version).update(**kept)
+    return event
 
 
 # Jobs --------------------------------------------------------------------------------------------------

@@ -1,13 +1,21 @@
 """The workflow of the memo as a table: which action, by whom, from which status, to which status.
 
-Pure: no database, no I/O. The services ask it what an action does; the pages ask it which actions to offer.
+Pure: no database, no I/O. Each rule carries its guards (reopen within the delay, rate once, return only
+what was referred here), so `decide` is the whole answer: the policy asks it for both what a page or the API
+offers and what a service accepts, and the two cannot differ.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Protocol
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from musanada.core.errors import ErrorCode
 
 
 class Status(models.TextChoices):
@@ -86,6 +94,30 @@ SCHOOL, PROVINCE, ACADEMY, CENTRAL = "school", "province", "academy", "central"
 ALL_LEVELS = frozenset({SCHOOL, PROVINCE, ACADEMY, CENTRAL})
 
 
+class Facts(Protocol):
+    """What the guards read of one ticket at one moment. The policy gives it (`policy.TicketFacts`), so this
+    module stays free of the database; a fact that costs a query is computed only when a guard asks."""
+
+    status: str
+    level: str
+    resolved_at: datetime | None
+    rated: bool
+    now: datetime
+    reopen_days: int
+    has_referrer: bool
+    referrer_staffed: bool
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A condition an action needs beyond the status and level, with the refusal said when it fails."""
+
+    code: str
+    message: str
+    holds: Callable[[Facts], bool]
+    params: Callable[[Facts], dict] = lambda facts: {}
+
+
 @dataclass(frozen=True)
 class Rule:
     action: str
@@ -93,10 +125,11 @@ class Rule:
     sources: frozenset
     target: str | None  # None: the status does not change
     levels: frozenset = ALL_LEVELS  # levels of the holding desk where the action exists
+    guards: tuple = ()
 
 
-def _rule(action, party, sources, target=None, levels=ALL_LEVELS):
-    return Rule(action, party, frozenset(sources), target, frozenset(levels))
+def _rule(action, party, sources, target=None, levels=ALL_LEVELS, guards=()):
+    return Rule(action, party, frozenset(sources), target, frozenset(levels), tuple(guards))
 
 
 NEW, OPEN, WAITING, RESOLVED, CLOSED = (
@@ -107,6 +140,29 @@ NEW, OPEN, WAITING, RESOLVED, CLOSED = (
     Status.CLOSED,
 )
 DESK, REQUESTER, SYSTEM = Party.DESK, Party.REQUESTER, Party.SYSTEM
+
+WITHIN_REOPEN_DELAY = Guard(
+    ErrorCode.REOPEN_DELAY_PASSED,
+    _(
+        "This ticket can no longer be reopened: more than %(days)s days have passed since its resolution. "
+        "File a new request."
+    ),
+    lambda f: f.resolved_at is not None and f.now - f.resolved_at <= timedelta(days=f.reopen_days),
+    lambda f: {"days": f.reopen_days},
+)
+NOT_RATED = Guard(ErrorCode.ALREADY_RATED, _("This ticket has already been rated."), lambda f: not f.rated)
+# "Return" goes back to the desk that referred the ticket here: one filed at this level has none.
+REFERRED_HERE = Guard(
+    ErrorCode.NO_REFERRER,
+    _("This ticket was filed at this level: there is no desk to return it to."),
+    lambda f: f.has_referrer,
+)
+# Returning it to a desk where nobody can answer would leave it waiting on an empty desk: this level keeps it.
+REFERRER_STAFFED = Guard(
+    ErrorCode.REFERRER_UNSTAFFED,
+    _("Nobody can answer at the desk that referred this ticket now: this desk has to handle it itself."),
+    lambda f: f.referrer_staffed,
+)
 
 RULES = (
     _rule(Action.TAKE, DESK, {NEW, OPEN}, OPEN),
@@ -120,13 +176,20 @@ RULES = (
     _rule(Action.ESCALATE, DESK, {NEW, OPEN}, NEW, levels={SCHOOL, PROVINCE, ACADEMY}),
     # Automatic escalation after a missed service-level target, when a level turned it on (musanada.sla).
     _rule(Action.ESCALATE, SYSTEM, {NEW, OPEN}, NEW, levels={SCHOOL, PROVINCE, ACADEMY}),
-    _rule(Action.RETURN, DESK, {NEW, OPEN}, NEW, levels={PROVINCE, ACADEMY, CENTRAL}),
+    _rule(
+        Action.RETURN,
+        DESK,
+        {NEW, OPEN},
+        NEW,
+        levels={PROVINCE, ACADEMY, CENTRAL},
+        guards=(REFERRED_HERE, REFERRER_STAFFED),
+    ),
     _rule(Action.TRANSFER, DESK, {NEW, OPEN}, NEW, levels={CENTRAL}),
     _rule(Action.RESOLVE, DESK, {NEW, OPEN, WAITING}, RESOLVED),
     _rule(Action.CLOSE, REQUESTER, {RESOLVED}, CLOSED),
     _rule(Action.CLOSE, SYSTEM, {RESOLVED}, CLOSED),
-    _rule(Action.REOPEN, REQUESTER, {RESOLVED, CLOSED}, OPEN),
-    _rule(Action.RATE, REQUESTER, {RESOLVED, CLOSED}),
+    _rule(Action.REOPEN, REQUESTER, {RESOLVED, CLOSED}, OPEN, guards=(WITHIN_REOPEN_DELAY,)),
+    _rule(Action.RATE, REQUESTER, {RESOLVED, CLOSED}, guards=(NOT_RATED,)),
     _rule(Action.ATTACH, REQUESTER, {NEW, OPEN, WAITING}),
     _rule(Action.ATTACH, DESK, {NEW, OPEN, WAITING}),
 )
@@ -146,18 +209,48 @@ def rule_for(action: str, parties) -> Rule | None:
     return None
 
 
-def is_allowed(rule: Rule, status: str, level: str) -> bool:
-    return status in rule.sources and level in rule.levels
+class Refusal(Enum):
+    """Why the table refuses an action; the policy turns each into its error (403, or 409 with a reason)."""
+
+    NO_RULE = "no_rule"
+    WRONG_STATUS = "wrong_status"
+    WRONG_LEVEL = "wrong_level"
+    GUARD = "guard"
 
 
-def next_status(rule: Rule, status: str) -> str:
-    return rule.target or status
+@dataclass(frozen=True)
+class Decision:
+    """The table's answer for one action: the rule when it is allowed, else why not."""
+
+    rule: Rule | None
+    refusal: Refusal | None = None
+    guard: Guard | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.refusal is None
+
+    @property
+    def target(self) -> str | None:
+        """The status after the action (the current one when the rule does not change it)."""
+        return self.rule.target if self.rule is not None else None
 
 
-def available_actions(parties, status: str, level: str) -> list[str]:
-    """The actions to offer to an actor, in the order of `Action`."""
-    return [
-        action
-        for action in Action.values
-        if (rule := rule_for(action, parties)) is not None and is_allowed(rule, status, level)
-    ]
+def decide(action: str, parties, facts: Facts) -> Decision:
+    """May an actor standing to the ticket as `parties` do `action` now? Status, level, then the guards."""
+    rule = rule_for(action, parties)
+    if rule is None:
+        return Decision(None, Refusal.NO_RULE)
+    if facts.status not in rule.sources:
+        return Decision(rule, Refusal.WRONG_STATUS)
+    if facts.level not in rule.levels:
+        return Decision(rule, Refusal.WRONG_LEVEL)
+    for guard in rule.guards:
+        if not guard.holds(facts):
+            return Decision(rule, Refusal.GUARD, guard)
+    return Decision(rule)
+
+
+def available_actions(parties, facts: Facts) -> list[str]:
+    """The actions the table allows an actor now, in the order of `Action`: what pages and the API offer."""
+    return [action for action in Action.values if decide(action, parties, facts).allowed]

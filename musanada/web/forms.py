@@ -11,7 +11,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
-from musanada.org.models import DESK_ROLES, Category, OrgUnit, UnitKind
+from musanada.core.errors import ErrorCode
+from musanada.org.models import Category, OrgUnit, UnitKind
 from musanada.tickets import policy, routing, selectors
 from musanada.tickets.attachments import EXTENSION_ALIASES
 from musanada.tickets.workflow import Action, Priority, Status
@@ -32,7 +33,7 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):
         items = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
         if not items and self.required:
-            raise forms.ValidationError(self.error_messages["required"], code="required")
+            raise forms.ValidationError(self.error_messages["required"], code=ErrorCode.REQUIRED)
         clean_one = super().clean
         return [clean_one(item, initial) for item in items]
 
@@ -136,9 +137,7 @@ class NewTicketForm(FileRulesMixin, forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        units = OrgUnit.objects.filter(
-            is_active=True, memberships__user=user, memberships__is_active=True
-        ).distinct()
+        units = policy.filing_units(user)
         self.fields["unit"].queryset = units
         self.fields["category"].choices = category_choices()
         self.state_file_rules()
@@ -229,17 +228,7 @@ class AssignForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = (
-            get_user_model()
-            .objects.filter(
-                is_active=True,
-                memberships__unit_id=self.ticket.desk_id,
-                memberships__role__in=DESK_ROLES,
-                memberships__is_active=True,
-            )
-            .distinct()
-            .order_by("last_name", "first_name", "username")
-        )
+        self.fields["assignee"].queryset = policy.desk_agents(self.ticket.desk)
 
 
 class EscalateForm(ActionForm):
@@ -414,9 +403,10 @@ class InboxFilterForm(forms.Form):
         value = self.cleaned_data.get(name)
         return default if value in (None, "") else value
 
-    def criteria(self, *, unit=None) -> selectors.TicketFilters:
-        """The filters and sort the valid fields ask for; `unit` is the origin unit once checked in reach."""
-        return selectors.TicketFilters(
+    def criteria(self, *, tab: str | None = None, unit=None) -> selectors.TicketQuery:
+        """The list the valid fields ask for; `unit` is the origin unit once checked in reach."""
+        return selectors.TicketQuery(
+            tab=tab,
             category=self.value_of("category"),
             priority=self.value_of("priority", ""),
             status=self.value_of("status", ""),

@@ -58,8 +58,14 @@ def test_a_caller_of_one_academy_never_finds_a_ticket_of_another_in_its_list(api
     for username in ("teacher", "head", "province", "region", "supervisor", "observer", "central"):
         listed = api[username].get("/tickets", {"limit": 200}).json()["items"]
         assert outsider_ticket.reference not in [item["reference"] for item in listed]
-        filtered = api[username].get("/tickets", {"origin_unit": "02001D"}).json()["items"]
-        assert filtered == []
+        filtered = api[username].get("/tickets", {"origin_unit": "02001D"})
+        if username == "central":
+            # A central service receives from the whole country: the unit is within reach, its tickets not.
+            assert filtered.json()["items"] == []
+        else:
+            # As on the web: a unit outside the caller's reach is refused, whether it exists or not.
+            problem(filtered, 422, "unit_out_of_reach")
+            problem(api[username].get("/tickets", {"origin_unit": "NOSUCH"}), 422, "unit_out_of_reach")
     outsider_list = api["outsider_head"].get("/tickets").json()["items"]
     assert [item["reference"] for item in outsider_list] == [outsider_ticket.reference]
 

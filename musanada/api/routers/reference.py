@@ -9,7 +9,7 @@ from pydantic import Field
 
 from musanada.api.problems import ERRORS
 from musanada.api.schemas import CategoryOut, Code, MembershipOut, MeOut, UnitPage
-from musanada.core.errors import InvalidInput
+from musanada.core.errors import ErrorCode, InvalidInput
 from musanada.org.models import Category, Membership, OrgUnit, UnitKind
 
 router = Router(tags=["reference"])
@@ -68,7 +68,7 @@ class UnitFilters(Schema):
 
 
 def _invalid_cursor() -> InvalidInput:
-    return InvalidInput(_("This page link is not valid."), code="invalid_cursor", field="cursor")
+    return InvalidInput(_("This page link is not valid."), code=ErrorCode.INVALID_CURSOR, field="cursor")
 
 
 def _decode_path(cursor: str) -> str:

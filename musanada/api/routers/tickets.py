@@ -6,12 +6,11 @@ missing ticket), the services decide what an action does, and refusals become pr
 
 import hashlib
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.http import FileResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +19,7 @@ from ninja import File, Form, Header, Path, Query, Router, Schema
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from musanada.api import services as api_services
 from musanada.api.models import IdempotencyRecord
 from musanada.api.problems import ERRORS
 from musanada.api.schemas import (
@@ -39,7 +39,7 @@ from musanada.api.schemas import (
     TransferIn,
     Version,
 )
-from musanada.core.errors import InvalidInput, NotFound
+from musanada.core.errors import ErrorCode, InvalidInput, NotFound
 from musanada.org.models import Category, OrgUnit, UnitKind
 from musanada.tickets import events, policy, selectors, services
 from musanada.tickets.models import Attachment
@@ -47,9 +47,6 @@ from musanada.tickets.selectors import Sort
 from musanada.tickets.workflow import Action, Channel, Status
 
 router = Router(tags=["tickets"])
-
-# A key older than this is forgotten: a retry comes within minutes, not days.
-IDEMPOTENCY_TTL = timedelta(hours=24)
 
 Reference = Annotated[str, Path(pattern=REFERENCE_PATTERN, description="e.g. MSN-2026-000123")]
 
@@ -134,7 +131,7 @@ def _fresh_detail(user, reference: str) -> dict:
 # Listing ---------------------------------------------------------------------------------------------
 
 
-class TicketFilters(Schema):
+class TicketListParams(Schema):
     status: Status | None = None
     desk: Code | None = Field(None, description="Code of the desk holding the ticket now")
     category: Code | None = Field(
@@ -154,36 +151,38 @@ def _moment(value: datetime) -> datetime:
         return value.astimezone(UTC)
     except (OverflowError, ValueError):
         raise InvalidInput(
-            _("This date is out of range."), code="invalid_date", field="updated_since"
+            _("This date is out of range."), code=ErrorCode.INVALID_DATE, field="updated_since"
         ) from None
 
 
-def _list_condition(filters: TicketFilters) -> Q:
-    condition = Q()
-    if filters.status:
-        condition &= Q(status=filters.status)
-    if filters.desk:
-        condition &= Q(desk__code=filters.desk)
-    if filters.category:
-        condition &= Q(category__code=filters.category) | Q(category__parent__code=filters.category)
-    if filters.origin_unit:
-        unit = OrgUnit.objects.filter(code=filters.origin_unit).only("path").first()
-        # An unknown unit narrows to nothing, as a unit with no tickets would.
-        condition &= Q(origin_unit__path__startswith=unit.path) if unit else Q(pk__in=[])
-    if filters.updated_since:
-        condition &= Q(updated_at__gte=_moment(filters.updated_since))
-    return condition
+def _list_query(user, params: TicketListParams) -> selectors.TicketQuery | None:
+    """The web inbox's query object, from the API's parameters. None for an unknown desk or category (the
+    list is empty, as for one with no tickets); an origin unit outside reach is refused, as on the web."""
+    desk = category = None
+    if params.desk:
+        desk = OrgUnit.objects.filter(code=params.desk).first()
+        if desk is None:
+            return None
+    if params.category:
+        category = Category.objects.filter(code=params.category).first()
+        if category is None:
+            return None
+    return selectors.TicketQuery(
+        status=params.status or "",
+        desk=desk,
+        category=category,
+        unit=selectors.origin_unit(user, params.origin_unit or ""),
+        updated_since=_moment(params.updated_since) if params.updated_since else None,
+        sort=params.sort,
+    )
 
 
 @router.get("/tickets", response={200: TicketPage, **ERRORS}, summary="The tickets the caller may list")
-def ticket_list(request, filters: Query[TicketFilters]):
-    page = selectors.ticket_list(
-        request.auth,
-        filters=_list_condition(filters),
-        cursor=filters.cursor,
-        limit=filters.limit,
-        sort=filters.sort,
-    )
+def ticket_list(request, params: Query[TicketListParams]):
+    query = _list_query(request.auth, params)
+    if query is None:
+        return {"items": [], "next_cursor": None}
+    page = query.page(request.auth, cursor=params.cursor, limit=params.limit)
     return {"items": [ticket_out(ticket) for ticket in page.items], "next_cursor": page.next_cursor}
 
 
@@ -191,9 +190,7 @@ def ticket_list(request, filters: Query[TicketFilters]):
 
 
 def _filing_unit(user, code: str | None) -> OrgUnit:
-    units = OrgUnit.objects.filter(
-        is_active=True, memberships__user=user, memberships__is_active=True
-    ).distinct()
+    units = policy.filing_units(user)
     if code is not None:
         unit = units.filter(code=code).first()
     else:
@@ -202,7 +199,7 @@ def _filing_unit(user, code: str | None) -> OrgUnit:
     if unit is None:
         raise InvalidInput(
             _("Choose the unit you file for: the code of one of your units."),
-            code="invalid_unit",
+            code=ErrorCode.INVALID_UNIT,
             field="unit",
         )
     return unit
@@ -211,14 +208,14 @@ def _filing_unit(user, code: str | None) -> OrgUnit:
 def _category(code: str | None, field: str = "category") -> Category:
     category = Category.objects.filter(code=code, is_active=True).first() if code else None
     if category is None:
-        raise InvalidInput(_("Choose a valid category."), code="invalid_category", field=field)
+        raise InvalidInput(_("Choose a valid category."), code=ErrorCode.INVALID_CATEGORY, field=field)
     return category
 
 
 def _idempotency_key_problem():
     return InvalidInput(
         _("The Idempotency-Key header must be 1 to 255 visible ASCII characters."),
-        code="invalid",
+        code=ErrorCode.INVALID,
         field="Idempotency-Key",
     )
 
@@ -233,7 +230,7 @@ def _replay(record: IdempotencyRecord, fingerprint: str):
     if record.fingerprint != fingerprint:
         raise InvalidInput(
             _("This Idempotency-Key was already used for another request."),
-            code="idempotency_key_reused",
+            code=ErrorCode.IDEMPOTENCY_KEY_REUSED,
             field="Idempotency-Key",
         )
     response = JsonResponse(record.body, status=record.status, json_dumps_params={"ensure_ascii": False})
@@ -241,14 +238,6 @@ def _replay(record: IdempotencyRecord, fingerprint: str):
     if record.location:
         response["Location"] = record.location
     return response
-
-
-def _recorded(user, key: str):
-    record = IdempotencyRecord.objects.filter(user=user, key=key).first()
-    if record is not None and timezone.now() - record.created_at > IDEMPOTENCY_TTL:
-        record.delete()
-        return None
-    return record
 
 
 @router.post(
@@ -271,7 +260,7 @@ def ticket_create(
     ).hexdigest()
     if idempotency_key is not None:
         key = _check_key(idempotency_key)
-        record = _recorded(user, key)
+        record = api_services.idempotency_recorded(user, key)
         if record is not None:
             return _replay(record, fingerprint)
 
@@ -297,11 +286,11 @@ def ticket_create(
             with transaction.atomic():
                 ticket, body = file()
                 location = reverse("api-v1:ticket_get", kwargs={"reference": ticket.reference})
-                IdempotencyRecord.objects.create(
-                    user=user, key=key, fingerprint=fingerprint, status=201, body=body, location=location
+                api_services.idempotency_record(
+                    user, key, fingerprint=fingerprint, status=201, body=body, location=location
                 )
         except IntegrityError:
-            record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+            record = api_services.idempotency_recorded(user, key)
             if record is None:
                 raise
             return _replay(record, fingerprint)
@@ -328,7 +317,7 @@ def _user(username: str, field: str):
     if user is None:
         raise InvalidInput(
             _("The ticket can only be assigned to an agent of the desk that holds it."),
-            code="invalid_assignee",
+            code=ErrorCode.INVALID_ASSIGNEE,
             field=field,
         )
     return user
@@ -337,7 +326,7 @@ def _user(username: str, field: str):
 def _service_desk(code: str):
     desk = OrgUnit.objects.filter(code=code, kind=UnitKind.SERVICE, is_active=True).first()
     if desk is None:
-        raise InvalidInput(_("Choose another central service."), code="invalid_desk", field="to_desk")
+        raise InvalidInput(_("Choose another central service."), code=ErrorCode.INVALID_DESK, field="to_desk")
     return desk
 
 
@@ -451,7 +440,7 @@ def ticket_attachment_download(
         ticket=ticket, token=token, event__in=policy.visible_events(user, ticket)
     ).first()
     if attachment is None:
-        raise NotFound(_("No such file."), code="not_found")
+        raise NotFound(_("No such file."), code=ErrorCode.NOT_FOUND)
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

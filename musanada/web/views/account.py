@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.http import require_POST
 
+from musanada.org.services import user_set_language
 from musanada.sso.provider import is_enabled as sso_enabled
 from musanada.sso.provider import local_passwords_allowed
 from musanada.web.auth import LocalizedPasswordResetForm, SignInForm
@@ -28,9 +29,8 @@ def set_language(request):
     if not user.is_authenticated:
         # Chosen on the sign-in page: the account takes it when they sign in.
         request.session[CHOSEN_LANGUAGE] = language
-    elif language != user.language:
-        user.language = language
-        user.save(update_fields=["language"])
+    else:
+        user_set_language(user, language)
     return response
 
 
@@ -59,9 +59,8 @@ class SignInView(auth_views.LoginView):
         chosen = self.request.session.pop(CHOSEN_LANGUAGE, None)
         response = super().form_valid(form)
         user = form.get_user()
-        if chosen and chosen != user.language:
-            user.language = chosen
-            user.save(update_fields=["language"])
+        if chosen:
+            user_set_language(user, chosen)
         return response
 
 

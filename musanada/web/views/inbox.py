@@ -8,7 +8,6 @@ links and a GET form.
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -50,21 +49,19 @@ def home(request):
         notices.append(_IGNORED)
 
     tabs = selectors.tabs_for(user)
-    tab = form.value_of("tab") or selectors.default_tab(user)
-    if tab not in tabs:
+    tab, known = selectors.chosen_tab(user, form.value_of("tab"))
+    if not known:
         notices.append(_UNKNOWN_TAB)
-        tab = selectors.default_tab(user)
 
     refused = False
     try:
-        scope = selectors.unit_scope(user, form.value_of("unit", ""), form.criteria().q())
+        scope = selectors.unit_scope(user, form.value_of("unit", ""), form.criteria())
     except InvalidInput as error:
         # A unit outside the user's reach: nothing is listed, not even the rest of their lists.
         notices.append(str(error))
         refused = True
         scope = selectors.UnitScope()
-    criteria = form.criteria(unit=scope.unit)
-    filters = criteria.q()
+    criteria = form.criteria(tab=tab, unit=scope.unit)
 
     kept = {name: request.GET.get(name, "") for name in FILTER_PARAMS if name not in form.errors}
     kept["tab"] = tab
@@ -84,20 +81,16 @@ def home(request):
         "tabs": [],
     }
     if not refused:
-        counts = selectors.tab_counts(user, tabs, filters)
+        counts = criteria.counts(user, tabs)
         context["tabs"] = [
             TabLink(key, selectors.Tab(key).label, counts[key], _url(kept, tab=key)) for key in tabs
         ]
-        tab_filter = selectors.tab_filter(user, tab)
-        combined = filters if tab_filter is None else tab_filter & filters
         try:
-            page = selectors.ticket_list(
-                user, filters=combined or Q(), cursor=form.value_of("after"), sort=criteria.sort
-            )
+            page = criteria.page(user, cursor=form.value_of("after"))
         except InvalidInput as error:
             notices.append(str(error))
             context["is_first_page"] = True
-            page = selectors.ticket_list(user, filters=combined or Q(), sort=criteria.sort)
+            page = criteria.page(user)
         context["tickets"] = page.items
         if page.next_cursor:
             context["next_url"] = _url(kept, after=page.next_cursor)
