@@ -3,7 +3,6 @@
 import re
 from datetime import timedelta
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -18,6 +17,7 @@ from musanada.org.services import membership_grant
 from musanada.tickets import selectors, services
 from musanada.tickets.models import Attachment, Event, Ticket
 from musanada.tickets.workflow import EventKind, Status
+from tests.helpers import DESCRIPTION, file_request
 
 LEVEL_PATH = {"school": "01001A", "province": "MA-01-01", "academy": "MA-01", "central": "MEN-MASSAR"}
 AGENT_AT = {"school": "head", "province": "province", "academy": "region", "central": "central"}
@@ -29,28 +29,17 @@ PNG = (
 )
 
 
-def file_at_school(people, units, categories, **overrides):
-    fields = dict(
-        unit=units["01001A"],
-        category=categories["massar"],
-        subject="Saisie des notes impossible",
-        description="La page de saisie des notes reste blanche pour la classe 3.",
-    )
-    fields.update(overrides)
-    return services.ticket_file(people["teacher"], **fields)
-
-
-def ticket_at(level, people, units, categories):
+def ticket_at(level, people, units):
     """A teacher's ticket referred up to `level` by the agents of the desks below it."""
-    ticket = file_at_school(people, units, categories)
+    ticket = file_request(people["teacher"])
     for username in ESCALATORS[: list(LEVEL_PATH).index(level)]:
         services.ticket_escalate(people[username], ticket, note="Essayé sans succès à ce niveau.")
     assert ticket.desk == units[LEVEL_PATH[level]]
     return ticket
 
 
-def resolved_ticket(people, units, categories):
-    ticket = file_at_school(people, units, categories)
+def resolved_ticket(people):
+    ticket = file_request(people["teacher"])
     services.ticket_resolve(people["head"], ticket, resolution="Vider le cache du navigateur.")
     return ticket
 
@@ -97,18 +86,12 @@ def assert_refused(error_class, watched, action, **kwargs):
     return refused.value
 
 
-def clock_at(moment):
-    return mock.patch("django.utils.timezone.now", return_value=moment)
-
-
 # Resolving at each level ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("level", ["school", "province", "academy", "central"])
-def test_each_level_can_resolve_instead_of_referring_and_the_requester_confirms(
-    people, units, categories, level
-):
-    ticket = ticket_at(level, people, units, categories)
+def test_each_level_can_resolve_instead_of_referring_and_the_requester_confirms(people, units, level):
+    ticket = ticket_at(level, people, units)
     agent = people[AGENT_AT[level]]
     services.ticket_take(agent, ticket)
     assert ticket.status == Status.OPEN and ticket.assignee == agent
@@ -129,8 +112,8 @@ def test_each_level_can_resolve_instead_of_referring_and_the_requester_confirms(
     assert closed.actor == people["teacher"] and closed.data["automatic"] is False
 
 
-def test_every_change_bumps_the_version_by_one(people, units, categories):
-    ticket = file_at_school(people, units, categories)
+def test_every_change_bumps_the_version_by_one(people):
+    ticket = file_request(people["teacher"])
     assert ticket.version == 1
     services.ticket_take(people["head"], ticket)
     services.ticket_reply(people["head"], ticket, body="Quel navigateur utilisez-vous ?")
@@ -138,8 +121,8 @@ def test_every_change_bumps_the_version_by_one(people, units, categories):
     assert Ticket.objects.get(pk=ticket.pk).version == ticket.version == 4
 
 
-def test_a_desk_asks_for_information_and_the_requester_provides_it(people, units, categories):
-    ticket = file_at_school(people, units, categories)
+def test_a_desk_asks_for_information_and_the_requester_provides_it(people):
+    ticket = file_request(people["teacher"])
     services.ticket_request_info(people["head"], ticket, body="Envoyez une capture d'écran.")
     assert ticket.status == Status.WAITING and ticket.first_response_at is not None
     services.ticket_provide_info(people["teacher"], ticket, body="La voici.")
@@ -154,8 +137,8 @@ def test_a_desk_asks_for_information_and_the_requester_provides_it(people, units
 # Refusals that change nothing ----------------------------------------------------------------------------
 
 
-def test_the_central_level_cannot_escalate_any_further(people, units, categories):
-    ticket = ticket_at("central", people, units, categories)
+def test_the_central_level_cannot_escalate_any_further(people, units):
+    ticket = ticket_at("central", people, units)
     error = assert_refused(
         IllegalTransition,
         ticket,
@@ -168,8 +151,8 @@ def test_the_central_level_cannot_escalate_any_further(people, units, categories
 
 
 @pytest.mark.parametrize("note", ["", "   ", None])
-def test_escalation_without_a_note_of_what_was_tried_is_refused(people, units, categories, note):
-    ticket = file_at_school(people, units, categories)
+def test_escalation_without_a_note_of_what_was_tried_is_refused(people, categories, note):
+    ticket = file_request(people["teacher"])
     error = assert_refused(
         InvalidInput,
         ticket,
@@ -182,8 +165,8 @@ def test_escalation_without_a_note_of_what_was_tried_is_refused(people, units, c
     assert error.field == "note" and error.code == "required"
 
 
-def test_escalation_with_an_invalid_priority_is_refused(people, units, categories):
-    ticket = file_at_school(people, units, categories)
+def test_escalation_with_an_invalid_priority_is_refused(people):
+    ticket = file_request(people["teacher"])
     error = assert_refused(
         InvalidInput,
         ticket,
@@ -211,8 +194,8 @@ def test_escalation_with_an_invalid_priority_is_refused(people, units, categorie
         ("observer", Forbidden),
     ],
 )
-def test_nobody_but_the_holding_desk_resolves_a_ticket(people, units, categories, username, error_class):
-    ticket = file_at_school(people, units, categories)
+def test_nobody_but_the_holding_desk_resolves_a_ticket(people, username, error_class):
+    ticket = file_request(people["teacher"])
     assert_refused(
         error_class,
         ticket,
@@ -223,8 +206,8 @@ def test_nobody_but_the_holding_desk_resolves_a_ticket(people, units, categories
     )
 
 
-def test_a_desk_that_referred_a_ticket_keeps_reading_it_but_can_no_longer_act(people, units, categories):
-    ticket = ticket_at("province", people, units, categories)
+def test_a_desk_that_referred_a_ticket_keeps_reading_it_but_can_no_longer_act(people, units):
+    ticket = ticket_at("province", people, units)
     assert selectors.ticket_get_for(people["head"], ticket.reference) == ticket
     assert_refused(Forbidden, ticket, services.ticket_take, actor=people["head"], ticket=ticket)
     assert_refused(
@@ -237,13 +220,13 @@ def test_a_desk_that_referred_a_ticket_keeps_reading_it_but_can_no_longer_act(pe
     )
 
 
-def test_the_desk_cannot_confirm_a_resolution_for_the_requester(people, units, categories):
-    ticket = resolved_ticket(people, units, categories)
+def test_the_desk_cannot_confirm_a_resolution_for_the_requester(people):
+    ticket = resolved_ticket(people)
     assert_refused(Forbidden, ticket, services.ticket_close, actor=people["head"], ticket=ticket)
 
 
-def test_a_refused_reply_with_a_file_leaves_no_file_behind(people, units, categories):
-    ticket = resolved_ticket(people, units, categories)
+def test_a_refused_reply_with_a_file_leaves_no_file_behind(people):
+    ticket = resolved_ticket(people)
     services.ticket_close(people["teacher"], ticket)
     upload = SimpleUploadedFile("capture.png", PNG, content_type="image/png")
     assert_refused(
@@ -258,8 +241,8 @@ def test_a_refused_reply_with_a_file_leaves_no_file_behind(people, units, catego
     assert media_files() == []
 
 
-def test_provide_info_when_nobody_asked_is_refused(people, units, categories):
-    ticket = file_at_school(people, units, categories)
+def test_provide_info_when_nobody_asked_is_refused(people):
+    ticket = file_request(people["teacher"])
     error = assert_refused(
         IllegalTransition,
         ticket,
@@ -274,11 +257,10 @@ def test_provide_info_when_nobody_asked_is_refused(people, units, categories):
 # Reopening -----------------------------------------------------------------------------------------------
 
 
-def test_the_requester_reopens_within_the_delay(people, units, categories):
-    ticket = resolved_ticket(people, units, categories)
-    later = ticket.resolved_at + timedelta(days=settings.MUSANADA["REOPEN_DAYS"]) - timedelta(minutes=1)
-    with clock_at(later):
-        services.ticket_reopen(people["teacher"], ticket, reason="Le problème est revenu.")
+def test_the_requester_reopens_within_the_delay(people, clock):
+    ticket = resolved_ticket(people)
+    clock.now = ticket.resolved_at + timedelta(days=settings.MUSANADA["REOPEN_DAYS"]) - timedelta(minutes=1)
+    services.ticket_reopen(people["teacher"], ticket, reason="Le problème est revenu.")
     saved = Ticket.objects.get(pk=ticket.pk)
     assert saved.status == Status.OPEN and saved.resolved_at is None and saved.closed_at is None
     assert saved.events.last().kind == EventKind.REOPENED
@@ -287,34 +269,34 @@ def test_the_requester_reopens_within_the_delay(people, units, categories):
     assert ticket.status == Status.RESOLVED
 
 
-def test_the_requester_reopens_a_closed_ticket_within_the_delay(people, units, categories):
-    ticket = resolved_ticket(people, units, categories)
+def test_the_requester_reopens_a_closed_ticket_within_the_delay(people):
+    ticket = resolved_ticket(people)
     services.ticket_close(people["teacher"], ticket)
     services.ticket_reopen(people["teacher"], ticket, reason="Finalement non.")
     assert ticket.status == Status.OPEN and ticket.closed_at is None
 
 
 @pytest.mark.parametrize("closed_first", [False, True])
-def test_reopening_after_the_delay_is_refused(people, units, categories, closed_first):
-    ticket = resolved_ticket(people, units, categories)
+def test_reopening_after_the_delay_is_refused(people, closed_first, clock):
+    ticket = resolved_ticket(people)
     if closed_first:
         services.ticket_close(people["teacher"], ticket)
     days = settings.MUSANADA["REOPEN_DAYS"]
-    with clock_at(ticket.resolved_at + timedelta(days=days, minutes=1)):
-        error = assert_refused(
-            IllegalTransition,
-            ticket,
-            services.ticket_reopen,
-            actor=people["teacher"],
-            ticket=ticket,
-            reason="Ça ne marche plus.",
-        )
+    clock.now = ticket.resolved_at + timedelta(days=days, minutes=1)
+    error = assert_refused(
+        IllegalTransition,
+        ticket,
+        services.ticket_reopen,
+        actor=people["teacher"],
+        ticket=ticket,
+        reason="Ça ne marche plus.",
+    )
     assert error.code == "reopen_delay_passed"
     assert str(days) in str(error)
 
 
-def test_reopening_without_a_reason_is_refused(people, units, categories):
-    ticket = resolved_ticket(people, units, categories)
+def test_reopening_without_a_reason_is_refused(people):
+    ticket = resolved_ticket(people)
     error = assert_refused(
         InvalidInput,
         ticket,
@@ -329,8 +311,8 @@ def test_reopening_without_a_reason_is_refused(people, units, categories):
 # Rating --------------------------------------------------------------------------------------------------
 
 
-def test_the_requester_rates_once(people, units, categories):
-    ticket = resolved_ticket(people, units, categories)
+def test_the_requester_rates_once(people):
+    ticket = resolved_ticket(people)
     services.ticket_rate(people["teacher"], ticket, score=4, comment="Rapide.")
     assert Ticket.objects.get(pk=ticket.pk).rating == 4
     rated = ticket.events.get(kind=EventKind.RATED)
@@ -347,8 +329,8 @@ def test_the_requester_rates_once(people, units, categories):
 
 
 @pytest.mark.parametrize("score", [0, 6, -1, "abc", None, "", 2.5e10])
-def test_a_rating_outside_one_to_five_is_refused(people, units, categories, score):
-    ticket = resolved_ticket(people, units, categories)
+def test_a_rating_outside_one_to_five_is_refused(people, score):
+    ticket = resolved_ticket(people)
     error = assert_refused(
         InvalidInput,
         ticket,
@@ -360,8 +342,8 @@ def test_a_rating_outside_one_to_five_is_refused(people, units, categories, scor
     assert error.field == "score"
 
 
-def test_a_ticket_still_in_progress_cannot_be_rated(people, units, categories):
-    ticket = file_at_school(people, units, categories)
+def test_a_ticket_still_in_progress_cannot_be_rated(people):
+    ticket = file_request(people["teacher"])
     assert_refused(
         IllegalTransition,
         ticket,
@@ -375,8 +357,8 @@ def test_a_ticket_still_in_progress_cannot_be_rated(people, units, categories):
 # Returning with instructions -----------------------------------------------------------------------------
 
 
-def test_the_province_returns_a_ticket_to_the_school_that_referred_it(people, units, categories):
-    ticket = ticket_at("province", people, units, categories)
+def test_the_province_returns_a_ticket_to_the_school_that_referred_it(people, units):
+    ticket = ticket_at("province", people, units)
     services.ticket_take(people["province"], ticket)
     services.ticket_return(people["province"], ticket, instructions="Réinitialisez le mot de passe.")
     assert ticket.desk == units["01001A"] and ticket.status == Status.NEW and ticket.assignee is None
@@ -389,16 +371,16 @@ def test_the_province_returns_a_ticket_to_the_school_that_referred_it(people, un
     assert selectors.ticket_get_for(people["province"], ticket.reference) == ticket
 
 
-def test_the_central_service_returns_a_ticket_to_the_academy_that_referred_it(people, units, categories):
-    ticket = ticket_at("central", people, units, categories)
+def test_the_central_service_returns_a_ticket_to_the_academy_that_referred_it(people, units):
+    ticket = ticket_at("central", people, units)
     services.ticket_return(people["central"], ticket, instructions="Relancez la synchronisation régionale.")
     assert ticket.desk == units["MA-01"]
     services.ticket_resolve(people["region"], ticket, resolution="Synchronisation relancée.")
     assert ticket.status == Status.RESOLVED
 
 
-def test_after_a_transfer_the_new_central_service_returns_to_the_referring_academy(people, units, categories):
-    ticket = ticket_at("central", people, units, categories)
+def test_after_a_transfer_the_new_central_service_returns_to_the_referring_academy(people, units):
+    ticket = ticket_at("central", people, units)
     services.ticket_transfer(
         people["central"],
         ticket,
@@ -411,22 +393,16 @@ def test_after_a_transfer_the_new_central_service_returns_to_the_referring_acade
     assert ticket.events.filter(kind=EventKind.RETURNED).get().data["from"]["code"] == "MEN-ACCOUNTS"
 
 
-def test_a_ticket_returned_twice_goes_down_one_level_each_time(people, units, categories):
-    ticket = ticket_at("central", people, units, categories)
+def test_a_ticket_returned_twice_goes_down_one_level_each_time(people, units):
+    ticket = ticket_at("central", people, units)
     services.ticket_return(people["central"], ticket, instructions="À traiter au niveau régional.")
     services.ticket_return(people["region"], ticket, instructions="À traiter au niveau provincial.")
     services.ticket_return(people["province"], ticket, instructions="À traiter à l'école.")
     assert ticket.desk == units["01001A"]
 
 
-def test_a_ticket_filed_at_this_level_has_nobody_to_return_to(people, units, categories):
-    ticket = services.ticket_file(
-        people["province"],
-        unit=units["MA-01-01"],
-        category=categories["massar"],
-        subject="Accès lent",
-        description="Massar est lent depuis ce matin.",
-    )
+def test_a_ticket_filed_at_this_level_has_nobody_to_return_to(people, units):
+    ticket = file_request(people["province"], units["MA-01-01"])
     error = assert_refused(
         IllegalTransition,
         ticket,
@@ -438,8 +414,8 @@ def test_a_ticket_filed_at_this_level_has_nobody_to_return_to(people, units, cat
     assert error.code == "no_referrer"
 
 
-def test_a_school_desk_cannot_return_a_ticket(people, units, categories):
-    ticket = file_at_school(people, units, categories)
+def test_a_school_desk_cannot_return_a_ticket(people):
+    ticket = file_request(people["teacher"])
     assert_refused(
         IllegalTransition,
         ticket,
@@ -450,8 +426,8 @@ def test_a_school_desk_cannot_return_a_ticket(people, units, categories):
     )
 
 
-def test_a_return_without_instructions_is_refused(people, units, categories):
-    ticket = ticket_at("province", people, units, categories)
+def test_a_return_without_instructions_is_refused(people, units):
+    ticket = ticket_at("province", people, units)
     error = assert_refused(
         InvalidInput,
         ticket,
@@ -466,8 +442,8 @@ def test_a_return_without_instructions_is_refused(people, units, categories):
 # Transfer between central services -----------------------------------------------------------------------
 
 
-def test_a_central_service_transfers_to_another_and_keeps_read_access(people, units, categories):
-    ticket = ticket_at("central", people, units, categories)
+def test_a_central_service_transfers_to_another_and_keeps_read_access(people, units):
+    ticket = ticket_at("central", people, units)
     services.ticket_transfer(people["central"], ticket, to_desk=units["MEN-ACCOUNTS"], note="Comptes.")
     transferred = ticket.events.get(kind=EventKind.TRANSFERRED)
     assert transferred.data["from"]["code"] == "MEN-MASSAR"
@@ -478,8 +454,8 @@ def test_a_central_service_transfers_to_another_and_keeps_read_access(people, un
 
 
 @pytest.mark.parametrize("target", ["MA-01", "MEN", "01001A", "MEN-MASSAR", None])
-def test_a_transfer_goes_only_to_another_central_service(people, units, categories, target):
-    ticket = ticket_at("central", people, units, categories)
+def test_a_transfer_goes_only_to_another_central_service(people, units, target):
+    ticket = ticket_at("central", people, units)
     error = assert_refused(
         InvalidInput,
         ticket,
@@ -493,8 +469,8 @@ def test_a_transfer_goes_only_to_another_central_service(people, units, categori
 
 
 @pytest.mark.parametrize("level", ["school", "province", "academy"])
-def test_only_the_central_level_transfers(people, units, categories, level):
-    ticket = ticket_at(level, people, units, categories)
+def test_only_the_central_level_transfers(people, units, level):
+    ticket = ticket_at(level, people, units)
     assert_refused(
         IllegalTransition,
         ticket,
@@ -509,10 +485,10 @@ def test_only_the_central_level_transfers(people, units, categories, level):
 # Assignment ----------------------------------------------------------------------------------------------
 
 
-def test_a_desk_assigns_a_ticket_to_one_of_its_agents(people, units, categories, django_user_model):
+def test_a_desk_assigns_a_ticket_to_one_of_its_agents(people, units, django_user_model):
     colleague = django_user_model.objects.create_user(username="province_agent_b", password="x-unused-pw")
     membership_grant(colleague, units["MA-01-01"], Role.AGENT)
-    ticket = ticket_at("province", people, units, categories)
+    ticket = ticket_at("province", people, units)
     services.ticket_assign(people["province"], ticket, assignee=colleague)
     assert Ticket.objects.get(pk=ticket.pk).assignee == colleague
     assert ticket.events.last().data == {"assignee": "province_agent_b"}
@@ -524,8 +500,8 @@ def test_a_desk_assigns_a_ticket_to_one_of_its_agents(people, units, categories,
 @pytest.mark.parametrize(
     "assignee", ["teacher", "head2", "province2", "supervisor", "observer", "region", None]
 )
-def test_a_ticket_is_assigned_only_to_an_agent_of_the_holding_desk(people, units, categories, assignee):
-    ticket = ticket_at("province", people, units, categories)
+def test_a_ticket_is_assigned_only_to_an_agent_of_the_holding_desk(people, units, assignee):
+    ticket = ticket_at("province", people, units)
     error = assert_refused(
         InvalidInput,
         ticket,
@@ -537,14 +513,12 @@ def test_a_ticket_is_assigned_only_to_an_agent_of_the_holding_desk(people, units
     assert error.field == "assignee"
 
 
-def test_a_ticket_is_not_assigned_to_an_agent_whose_membership_ended(
-    people, units, categories, django_user_model
-):
+def test_a_ticket_is_not_assigned_to_an_agent_whose_membership_ended(people, units, django_user_model):
     former = django_user_model.objects.create_user(username="former_agent", password="x-unused-pw")
     membership = membership_grant(former, units["MA-01-01"], Role.AGENT)
     membership.is_active = False
     membership.save(update_fields=["is_active"])
-    ticket = ticket_at("province", people, units, categories)
+    ticket = ticket_at("province", people, units)
     assert_refused(
         InvalidInput,
         ticket,
@@ -558,10 +532,10 @@ def test_a_ticket_is_not_assigned_to_an_agent_whose_membership_ended(
 # Stale versions --------------------------------------------------------------------------------------------
 
 
-def test_a_change_based_on_an_old_version_is_refused(people, units, categories):
+def test_a_change_based_on_an_old_version_is_refused(people):
     from musanada.core.errors import Conflict
 
-    ticket = file_at_school(people, units, categories)
+    ticket = file_request(people["teacher"])
     stale = Ticket.objects.get(pk=ticket.pk)
     services.ticket_take(people["head"], ticket)
     error = assert_refused(
@@ -578,14 +552,15 @@ def test_a_change_based_on_an_old_version_is_refused(people, units, categories):
 # Auto-close ----------------------------------------------------------------------------------------------
 
 
-def test_resolved_tickets_close_by_themselves_after_the_delay(people, units, categories):
+def test_resolved_tickets_close_by_themselves_after_the_delay(people, clock):
     days = settings.MUSANADA["AUTO_CLOSE_DAYS"]
-    now = timezone.now()
-    with clock_at(now - timedelta(days=days, hours=1)):
-        old = resolved_ticket(people, units, categories)
-    with clock_at(now - timedelta(days=days) + timedelta(hours=1)):
-        recent = resolved_ticket(people, units, categories)
-    still_open = file_at_school(people, units, categories)
+    now = clock.now
+    clock.now = now - timedelta(days=days, hours=1)
+    old = resolved_ticket(people)
+    clock.now = now - timedelta(days=days) + timedelta(hours=1)
+    recent = resolved_ticket(people)
+    clock.now = now
+    still_open = file_request(people["teacher"])
 
     assert services.close_resolved_tickets() == 1
 
@@ -603,12 +578,13 @@ def test_resolved_tickets_close_by_themselves_after_the_delay(people, units, cat
 
 
 def test_the_requester_can_still_reopen_an_automatically_closed_ticket_within_the_delay(
-    people, units, categories, settings
+    people, settings, clock
 ):
     settings.MUSANADA = {**settings.MUSANADA, "AUTO_CLOSE_DAYS": 2, "REOPEN_DAYS": 7}
-    now = timezone.now()
-    with clock_at(now - timedelta(days=3)):
-        ticket = resolved_ticket(people, units, categories)
+    now = clock.now
+    clock.now = now - timedelta(days=3)
+    ticket = resolved_ticket(people)
+    clock.now = now
     assert services.close_resolved_tickets() == 1
     ticket.refresh_from_db()
     services.ticket_reopen(people["teacher"], ticket, reason="Toujours en panne.")
@@ -618,38 +594,38 @@ def test_the_requester_can_still_reopen_an_automatically_closed_ticket_within_th
 # The history is append-only --------------------------------------------------------------------------------
 
 
-def test_an_event_cannot_be_edited_or_deleted_through_the_model(people, units, categories):
-    ticket = file_at_school(people, units, categories)
+def test_an_event_cannot_be_edited_or_deleted_through_the_model(people):
+    ticket = file_request(people["teacher"])
     event = ticket.events.get()
     event.body = "Réécrit."
     with pytest.raises(ValueError):
         event.save()
     with pytest.raises(ValueError):
         event.delete()
-    assert ticket.events.get().body == "La page de saisie des notes reste blanche pour la classe 3."
+    assert ticket.events.get().body == DESCRIPTION
 
 
-def test_bulk_updates_and_deletes_of_the_history_are_refused(people, units, categories):
-    ticket = file_at_school(people, units, categories)
+def test_bulk_updates_and_deletes_of_the_history_are_refused(people):
+    ticket = file_request(people["teacher"])
     with pytest.raises(ValueError):
         Event.objects.filter(ticket=ticket).update(body="Réécrit.")
     with pytest.raises(ValueError):
         Event.objects.filter(ticket=ticket).delete()
-    assert ticket.events.get().body == "La page de saisie des notes reste blanche pour la classe 3."
+    assert ticket.events.get().body == DESCRIPTION
 
 
-def test_the_database_refuses_a_raw_update_of_the_history(people, units, categories):
-    ticket = file_at_school(people, units, categories)
+def test_the_database_refuses_a_raw_update_of_the_history(people):
+    ticket = file_request(people["teacher"])
     # A plain queryset, past the model's guard: the database trigger is the last line.
     with pytest.raises(DatabaseError), transaction.atomic():
         QuerySet(Event).filter(ticket=ticket).update(body="Réécrit.")
-    assert ticket.events.get().body == "La page de saisie des notes reste blanche pour la classe 3."
+    assert ticket.events.get().body == DESCRIPTION
 
 
-def test_postgresql_refuses_a_raw_delete_of_the_history(people, units, categories):
+def test_postgresql_refuses_a_raw_delete_of_the_history(people):
     if connection.vendor != "postgresql":
         pytest.skip("the delete trigger exists on PostgreSQL only (SQLite empties test DBs with DELETE)")
-    ticket = file_at_school(people, units, categories)
+    ticket = file_request(people["teacher"])
     with pytest.raises(DatabaseError), transaction.atomic():
         QuerySet(Event).filter(ticket=ticket)._raw_delete(connection.alias)
     assert ticket.events.count() == 1
@@ -658,8 +634,8 @@ def test_postgresql_refuses_a_raw_delete_of_the_history(people, units, categorie
 # References ------------------------------------------------------------------------------------------------
 
 
-def test_references_are_unique_and_numbered_per_year(people, units, categories):
-    tickets = [file_at_school(people, units, categories) for _ in range(5)]
+def test_references_are_unique_and_numbered_per_year(people):
+    tickets = [file_request(people["teacher"]) for _ in range(5)]
     year = timezone.localtime().year
     references = [t.reference for t in tickets]
     assert all(re.fullmatch(rf"MSN-{year}-\d{{6}}", ref) for ref in references)
@@ -668,20 +644,19 @@ def test_references_are_unique_and_numbered_per_year(people, units, categories):
     assert numbers == list(range(numbers[0], numbers[0] + 5))
 
 
-def test_the_numbering_starts_again_each_year_in_moroccan_time(people, units, categories):
+def test_the_numbering_starts_again_each_year_in_moroccan_time(people, clock):
     from zoneinfo import ZoneInfo
 
-    new_year = timezone.datetime(2031, 1, 1, 0, 30, tzinfo=ZoneInfo("Africa/Casablanca"))
-    with clock_at(new_year):
-        first = file_at_school(people, units, categories)
-        second = file_at_school(people, units, categories)
+    clock.now = timezone.datetime(2031, 1, 1, 0, 30, tzinfo=ZoneInfo("Africa/Casablanca"))
+    first = file_request(people["teacher"])
+    second = file_request(people["teacher"])
     assert (first.reference, second.reference) == ("MSN-2031-000001", "MSN-2031-000002")
 
 
 # Messages in the reader's language -----------------------------------------------------------------------
 
 
-def collect_refusals(people, units, categories) -> list[DomainError]:
+def collect_refusals(people, units, categories, clock) -> list[DomainError]:
     """One refusal of each kind that carries a placeholder or a translated value."""
     errors = []
 
@@ -690,19 +665,19 @@ def collect_refusals(people, units, categories) -> list[DomainError]:
             call(**kwargs)
         errors.append(refused.value)
 
-    central_ticket = ticket_at("central", people, units, categories)
+    central_ticket = ticket_at("central", people, units)
     catch(services.ticket_escalate, actor=people["central"], ticket=central_ticket, note="Plus haut.")
-    school_ticket = file_at_school(people, units, categories)
+    school_ticket = file_request(people["teacher"])
     catch(services.ticket_provide_info, actor=people["teacher"], ticket=school_ticket, body="Détails.")
     catch(services.ticket_return, actor=people["head"], ticket=school_ticket, instructions="Non.")
     catch(services.ticket_reply, actor=people["teacher"], ticket=school_ticket, body="x" * 20_001)
     catch(services.ticket_resolve, actor=people["supervisor"], ticket=school_ticket, resolution="Fait.")
     catch(services.ticket_resolve, actor=people["outsider"], ticket=school_ticket, resolution="Fait.")
     catch(services.ticket_assign, actor=people["head"], ticket=school_ticket, assignee=people["teacher"])
-    resolved = resolved_ticket(people, units, categories)
+    resolved = resolved_ticket(people)
     catch(services.ticket_rate, actor=people["teacher"], ticket=resolved, score=9)
-    with clock_at(resolved.resolved_at + timedelta(days=settings.MUSANADA["REOPEN_DAYS"] + 1)):
-        catch(services.ticket_reopen, actor=people["teacher"], ticket=resolved, reason="Encore.")
+    clock.now = resolved.resolved_at + timedelta(days=settings.MUSANADA["REOPEN_DAYS"] + 1)
+    catch(services.ticket_reopen, actor=people["teacher"], ticket=resolved, reason="Encore.")
     empty = SimpleUploadedFile("vide.txt", b"", content_type="text/plain")
     catch(services.ticket_attach, actor=people["teacher"], ticket=school_ticket, files=[empty])
     catch(
@@ -717,8 +692,8 @@ def collect_refusals(people, units, categories) -> list[DomainError]:
 
 
 @pytest.mark.parametrize("language", ["fr", "ar", "en"])
-def test_refusals_render_as_complete_sentences_in_each_language(people, units, categories, language):
-    errors = collect_refusals(people, units, categories)
+def test_refusals_render_as_complete_sentences_in_each_language(people, units, categories, language, clock):
+    errors = collect_refusals(people, units, categories, clock)
     assert len(errors) == 11
     with translation.override(language):
         texts = [assert_readable(error) for error in errors]
@@ -727,22 +702,16 @@ def test_refusals_render_as_complete_sentences_in_each_language(people, units, c
     assert "vide.txt" in texts[-2]
 
 
-def test_the_wrong_status_message_names_the_status_in_the_reader_language(people, units, categories):
-    ticket = file_at_school(people, units, categories)
+def test_the_wrong_status_message_names_the_status_in_the_reader_language(people):
+    ticket = file_request(people["teacher"])
     with pytest.raises(IllegalTransition) as refused:
         services.ticket_provide_info(people["teacher"], ticket, body="Détails.")
     with translation.override("en"):
         assert "New" in str(refused.value)
 
 
-def test_a_ticket_is_not_returned_to_a_desk_that_has_nobody_to_answer(people, units, categories):
-    ticket = services.ticket_file(
-        people["teacher"],
-        unit=units["01001A"],
-        category=categories["massar"],
-        subject="Absences",
-        description="La saisie des absences échoue.",
-    )
+def test_a_ticket_is_not_returned_to_a_desk_that_has_nobody_to_answer(people, units):
+    ticket = file_request(people["teacher"])
     services.ticket_escalate(people["head"], ticket, note="Essayé sur deux navigateurs")
     Membership.objects.filter(user=people["head"], unit=units["01001A"]).update(is_active=False)
     before = ticket.version
