@@ -8,9 +8,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection, transaction
 
-from musanada.jobs import enqueue, job, run_due_jobs, run_job
 from musanada.jobs.models import Job, JobStatus
-from musanada.jobs.runner import STALLED_ERROR, enqueue_periodic, schedule_periodic
+from musanada.jobs.registry import job
+from musanada.jobs.runner import (
+    STALLED_ERROR,
+    enqueue,
+    enqueue_periodic,
+    run_due_jobs,
+    run_job,
+    schedule_periodic,
+)
 from musanada.jobs.worker import start_embedded_worker, stop_embedded_worker
 from musanada.tickets import services
 from musanada.tickets.models import Event
@@ -221,7 +228,7 @@ def test_a_periodic_slot_runs_once_however_many_schedulers_queue_it(people, unit
 
     schedule_periodic()
     schedule_periodic()
-    enqueue_periodic("tickets.close_resolved")  # what Celery beat does at each tick
+    enqueue_periodic("tickets.close_resolved")  # a third scheduler (another process's worker, a Celery tick)
     assert Job.objects.filter(name="tickets.close_resolved").count() == 1
 
     run_due_jobs()

@@ -3,49 +3,33 @@
     celery -A musanada.jobs.celery worker --loglevel INFO
     celery -A musanada.jobs.celery beat --loglevel INFO
 
-There is one task that runs a job by its id, sent after the commit that queued it. Retries are not Celery's:
-the job's row carries its schedule, and beat's "run due jobs" sweep runs the retries, the delayed jobs and
-any job whose message was lost (a broker down at commit time). Beat also queues each periodic job of the
-registry for its time slot; the slot key makes a second scheduler (or a restarted beat) harmless.
+Celery carries the jobs; the `Job` rows stay the queue (runner.py). After the commit that queues a job, the
+web process sends the task "run the job of this row" (tasks.py). Beat sends one "tick" every
+MUSANADA_JOBS_POLL_SECONDS, which does what the embedded worker does at each poll: queue the periodic jobs
+whose slot has come, and run the due jobs (retries, delayed jobs, any job whose message was lost while the
+broker was down). Retries are not Celery's: each job's row carries its own schedule.
+
+This module needs only the settings: web processes import it to send, without loading the tasks. In a
+worker, Celery's Django fix-up sets Django up before it imports the tasks (`include`).
 """
 
 import os
 from datetime import timedelta
 
+from celery import Celery
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "musanada.config.settings")
-
-import django  # noqa: E402
-from celery import Celery  # noqa: E402
-from django.apps import apps  # noqa: E402
-
-if not apps.ready:
-    django.setup()
 
 from django.conf import settings  # noqa: E402
 
-from musanada.jobs import registry, runner  # noqa: E402
-
 RUN_TASK = "musanada.jobs.run"
-SWEEP_TASK = "musanada.jobs.run_due"
-PERIODIC_TASK = "musanada.jobs.enqueue_periodic"
+TICK_TASK = "musanada.jobs.tick"
 
-
-def beat_schedule() -> dict:
-    sweep = timedelta(seconds=settings.MUSANADA_JOBS_POLL_SECONDS)
-    schedule = {"run due jobs": {"task": SWEEP_TASK, "schedule": sweep}}
-    for periodic in registry.periodic_jobs():
-        # Beat ticks at least every minute and each tick queues the slot in progress if it has no job yet:
-        # no slot is skipped when beat drifts or restarts, and none runs twice.
-        tick = min(periodic.every, timedelta(minutes=1))
-        schedule[periodic.name] = {"task": PERIODIC_TASK, "schedule": tick, "args": (periodic.name,)}
-    return schedule
-
-
-app = Celery("musanada")
+app = Celery("musanada", include=["musanada.jobs.tasks"])
 app.conf.update(
     broker_url=settings.CELERY_BROKER_URL,
     broker_connection_retry_on_startup=True,
-    # A request that commits while the broker is down must not hang: the sweep sends the job later.
+    # A request that commits while the broker is down must not hang: the tick runs the job later.
     broker_connection_timeout=2,
     task_publish_retry_policy={
         "max_retries": 2,
@@ -56,20 +40,7 @@ app.conf.update(
     task_ignore_result=True,
     worker_hijack_root_logger=False,
     timezone="UTC",
-    beat_schedule=beat_schedule(),
+    beat_schedule={
+        "tick": {"task": TICK_TASK, "schedule": timedelta(seconds=settings.MUSANADA_JOBS_POLL_SECONDS)},
+    },
 )
-
-
-@app.task(name=RUN_TASK)
-def run_job_task(job_id: int) -> bool:
-    return runner.run_job(job_id)
-
-
-@app.task(name=SWEEP_TASK)
-def run_due_task() -> int:
-    return runner.run_due_jobs()
-
-
-@app.task(name=PERIODIC_TASK)
-def enqueue_periodic_task(name: str) -> bool:
-    return runner.enqueue_periodic(name)

@@ -1,6 +1,6 @@
 """Which job names exist, the function that runs each one, and which of them run on a schedule.
 
-Pure Python with no database access, so that it can be imported anywhere (settings of Celery beat included).
+Pure Python with no database access, so that each app's `jobs.py` can import it while Django loads the apps.
 """
 
 from collections.abc import Callable
@@ -50,10 +50,6 @@ def handler(name: str) -> Callable[[dict], object]:
         return _handlers[name]
     except KeyError:
         raise LookupError(f"No job handler is registered under {name!r}.") from None
-
-
-def is_registered(name: str) -> bool:
-    return name in _handlers
 
 
 def names() -> list[str]:

@@ -1,5 +1,9 @@
 """Queueing and running jobs: the database row is the queue, so it works the same on every backend.
 
+After the commit that queues a job, the job is handed to a worker: with Celery, a message naming the row;
+with the embedded worker (worker.py), the `job_queued` event it waits on. Losing the hand-off delays a job,
+never loses it: workers also poll the rows (embedded worker, `musanada run-jobs`, Celery beat's tick).
+
 A job is claimed with one conditional UPDATE (queued or lease-expired, and due → running): on PostgreSQL the
 second of two concurrent UPDATEs re-reads the row after the first commits and no longer matches it; on SQLite
 writers are serialised. So two workers never run one claim twice. The attempt number is the claim's fencing
@@ -7,6 +11,7 @@ token: a worker whose lease ran out and was taken over cannot overwrite the newe
 """
 
 import logging
+import threading
 import traceback
 from datetime import timedelta
 
@@ -27,22 +32,38 @@ ERROR_MAX_CHARS = 10_000
 _CLAIMABLE = Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, attempts__lt=F("max_attempts"))
 STALLED_ERROR = "The worker running this job stopped before it finished (its lease expired)."
 
+# Set after each commit that queues a job: a worker thread of this process (worker.py) waits on it between
+# two polls, so that the job runs at once.
+job_queued = threading.Event()
+
 
 def backoff(failures: int) -> timedelta:
     """How long to wait after the n-th failed attempt: 30 s, 1 min, 2 min, … at most an hour."""
     return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(failures - 1, 0), BACKOFF_MAX_SECONDS))
 
 
-def _dispatch_on_commit(job: Job) -> None:
-    from musanada.jobs.backends import dispatch
+def _hand_off(job_id: int) -> None:
+    if settings.MUSANADA_JOBS_BACKEND == "celery":
+        # Imported only with this backend, so that the embedded default never loads Celery.
+        from musanada.jobs.celery import RUN_TASK, app
 
-    transaction.on_commit(lambda: dispatch(job.pk), robust=True)
+        try:
+            app.send_task(RUN_TASK, args=(job_id,))
+        except Exception:
+            logger.warning("could not send job #%s to Celery; the tick will run it", job_id, exc_info=True)
+    else:
+        job_queued.set()
 
 
-def _enqueue(name, payload, key, delay, max_attempts) -> tuple[Job, bool]:
-    registry.handler(name)
+def _hand_off_on_commit(job_id: int) -> None:
+    # robust: a broker that is down must not turn the committed action into an error page.
+    transaction.on_commit(lambda: _hand_off(job_id), robust=True)
+
+
+def _new_job(name, payload, key, delay=None, max_attempts=None) -> Job:
+    registry.handler(name)  # an unknown name fails in the action that queues it, not later in a worker
     now = timezone.now()
-    job = Job(
+    return Job(
         name=name,
         payload=dict(payload or {}),
         key=key,
@@ -51,6 +72,10 @@ def _enqueue(name, payload, key, delay, max_attempts) -> tuple[Job, bool]:
         created_at=now,
         updated_at=now,
     )
+
+
+def _enqueue(name, payload, key, delay, max_attempts) -> tuple[Job, bool]:
+    job = _new_job(name, payload, key, delay, max_attempts)
     if key is None:
         job.save()
     else:
@@ -63,8 +88,8 @@ def _enqueue(name, payload, key, delay, max_attempts) -> tuple[Job, bool]:
         except IntegrityError:
             return Job.objects.get(key=key), False
     if not delay:
-        # A delayed job is found by the next poll or sweep after its time.
-        _dispatch_on_commit(job)
+        # A delayed job is found by the next poll after its time.
+        _hand_off_on_commit(job.pk)
     return job, True
 
 
@@ -85,30 +110,16 @@ def enqueue_many(name: str, items) -> list[Job]:
     one mail per notification of an action. Should a key exist after all, each item goes through `enqueue`,
     which keeps the existing job: the caller's action is never undone by a duplicate.
     """
-    registry.handler(name)
-    items = [(dict(payload or {}), key) for payload, key in items]
+    items = list(items)
     if not items:
         return []
-    now = timezone.now()
-    jobs = [
-        Job(
-            name=name,
-            payload=payload,
-            key=key,
-            max_attempts=settings.MUSANADA_JOBS_MAX_ATTEMPTS,
-            run_after=now,
-            created_at=now,
-            updated_at=now,
-        )
-        for payload, key in items
-    ]
     try:
         with transaction.atomic():
-            created = Job.objects.bulk_create(jobs)
+            created = Job.objects.bulk_create([_new_job(name, payload, key) for payload, key in items])
     except IntegrityError:
         return [enqueue(name, payload, key=key) for payload, key in items]
     for queued in created:
-        _dispatch_on_commit(queued)
+        _hand_off_on_commit(queued.pk)
     return created
 
 
@@ -187,6 +198,12 @@ def schedule_periodic(now=None) -> int:
     return sum(enqueue_periodic(periodic.name, now) for periodic in registry.periodic_jobs())
 
 
+def tick() -> int:
+    """A worker's round: queue the periodic jobs whose slot has come, then run the due jobs (how many ran)."""
+    schedule_periodic()
+    return run_due_jobs()
+
+
 def requeue(jobs) -> int:
     """Give failed or waiting jobs a fresh set of attempts, to run now; returns how many were requeued."""
     now = timezone.now()
@@ -196,5 +213,5 @@ def requeue(jobs) -> int:
             status=JobStatus.QUEUED, attempts=0, run_after=now, finished_at=None, updated_at=now
         )
         for pk in ids:
-            _dispatch_on_commit(Job(pk=pk))
+            _hand_off_on_commit(pk)
     return count

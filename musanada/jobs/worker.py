@@ -10,8 +10,8 @@ A server that forks after loading the application (gunicorn --preload) loses the
 `os.register_at_fork` starts a fresh one in each child.
 
 With several serving processes there are several workers: harmless, since a job is claimed atomically and
-a periodic slot is queued once. The thread wakes when a job is queued (after commit, see backends.py) and
-otherwise every MUSANADA_JOBS_POLL_SECONDS, to run retries, delayed jobs, jobs queued by other processes
+a periodic slot is queued once. The thread wakes when a job is queued (after commit, `runner.job_queued`)
+and otherwise every MUSANADA_JOBS_POLL_SECONDS, to run retries, delayed jobs, jobs queued by other processes
 (commands, the mail intake) and the periodic jobs. Since the jobs are rows, a process that stops loses
 nothing: the next worker runs what is left (a job cut off mid-run is taken over after its lease).
 """
@@ -33,31 +33,26 @@ class Worker:
 
     def __init__(self, poll_seconds: float | None = None):
         self.poll_seconds = poll_seconds or settings.MUSANADA_JOBS_POLL_SECONDS
-        self._wake = threading.Event()
         self._stopping = threading.Event()
         # Set while the worker waits for work, between two ticks.
         self.idle = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def tick(self) -> int:
-        runner.schedule_periodic()
-        return runner.run_due_jobs()
-
     def run(self) -> None:
         try:
             while not self._stopping.is_set():
                 # Cleared before the tick: a job queued during it sets the flag again and is not missed.
-                self._wake.clear()
+                runner.job_queued.clear()
                 self.idle.clear()
                 try:
-                    self.tick()
+                    runner.tick()
                 except Exception:
                     # The database may be restarting: try again at the next poll.
                     logger.exception("the jobs worker could not run the due jobs")
                 finally:
                     close_old_connections()
                 self.idle.set()
-                self._wake.wait(self.poll_seconds)
+                runner.job_queued.wait(self.poll_seconds)
         finally:
             connections.close_all()
 
@@ -66,12 +61,9 @@ class Worker:
         self._thread.start()
         return self
 
-    def wake(self) -> None:
-        self._wake.set()
-
     def stop(self, timeout: float = 30) -> None:
         self._stopping.set()
-        self._wake.set()
+        runner.job_queued.set()  # ends the wait at once
         if self._thread is not None:
             self._thread.join(timeout)
 
@@ -102,13 +94,6 @@ def stop_embedded_worker() -> None:
         if _worker is not None:
             _worker.stop()
             _worker = None
-
-
-def wake_embedded_worker() -> None:
-    """Tell this process's worker that a job was queued; without one, the job waits for a poll elsewhere."""
-    worker = _worker
-    if worker is not None:
-        worker.wake()
 
 
 def _after_fork_in_child() -> None:

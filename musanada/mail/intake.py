@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from musanada.core.errors import DomainError, ErrorCode, Forbidden, IllegalTransition, InvalidInput, NotFound
-from musanada.jobs import enqueue
+from musanada.jobs.runner import enqueue
 from musanada.mail import parsing
 from musanada.mail.models import InboundMessage, Mailbox, Outcome
 from musanada.tickets import policy, routing, selectors, services

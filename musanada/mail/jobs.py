@@ -3,7 +3,7 @@
 import contextlib
 from datetime import timedelta
 
-from musanada.jobs import job
+from musanada.jobs.registry import job
 from musanada.mail import imap, intake, outbound
 
 # How often the desks' mailboxes are read; `musanada fetch-mail` reads them at once.

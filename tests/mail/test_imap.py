@@ -9,10 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from musanada.jobs import run_due_jobs
 from musanada.jobs.models import Job, JobStatus
 from musanada.jobs.registry import periodic_jobs
-from musanada.jobs.runner import enqueue_periodic
+from musanada.jobs.runner import enqueue_periodic, run_due_jobs
 from musanada.mail import imap
 from musanada.mail.models import InboundMessage, Mailbox, Outcome
 from musanada.tickets.models import Ticket

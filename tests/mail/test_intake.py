@@ -4,8 +4,8 @@ import pytest
 from django.utils import translation
 
 from musanada.core.errors import InvalidInput
-from musanada.jobs import run_due_jobs
 from musanada.jobs.models import Job, JobStatus
+from musanada.jobs.runner import run_due_jobs
 from musanada.mail import intake, parsing
 from musanada.mail.models import InboundMessage, Outcome
 from musanada.org.services import membership_grant

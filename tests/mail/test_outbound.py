@@ -16,8 +16,8 @@ from aiosmtpd.controller import Controller
 from django.urls import reverse
 from django.utils import translation
 
-from musanada.jobs import run_due_jobs
 from musanada.jobs.models import Job, JobStatus
+from musanada.jobs.runner import run_due_jobs
 from musanada.mail import intake, outbound, parsing
 from musanada.mail.models import Outcome
 from musanada.notifications.models import Notification, NotificationKind, NotificationPreference
