@@ -13,7 +13,9 @@ def file_request(requester, unit=None, category=None, subject=SUBJECT, descripti
     `unit` if they belong to several), in the Massar category; `fields` are the service's other arguments
     (priority, channel, files, mailbox_desk)."""
     if unit is None:
-        units = list(OrgUnit.objects.filter(memberships__user=requester, memberships__is_active=True).distinct())
+        units = list(
+            OrgUnit.objects.filter(memberships__user=requester, memberships__is_active=True).distinct()
+        )
         if len(units) != 1:
             raise ValueError(f"{requester} belongs to {len(units)} units: say which one they file for")
         unit = units[0]

@@ -3,22 +3,16 @@
 from musanada.tickets import selectors, services
 from musanada.tickets.models import Event
 from musanada.tickets.workflow import EventKind, Priority, Status
+from tests.helpers import file_request
 
 
-def file_at_school(people, units, categories, **overrides):
-    fields = dict(
-        unit=units["01001A"],
-        category=categories["massar"],
+def test_teacher_request_goes_from_school_to_central_service_and_back_to_closed(people, units, categories):
+    ticket = file_request(
+        people["teacher"],
         subject="تعذر إدخال النقط",
         description="لا يقبل النظام إدخال نقط المراقبة المستمرة للقسم 3.",
         priority=Priority.NORMAL,
     )
-    fields.update(overrides)
-    return services.ticket_file(people["teacher"], **fields)
-
-
-def test_teacher_request_goes_from_school_to_central_service_and_back_to_closed(people, units, categories):
-    ticket = file_at_school(people, units, categories)
     assert ticket.reference.startswith("MSN-")
     assert ticket.desk == units["01001A"] and ticket.status == Status.NEW
 

@@ -26,18 +26,9 @@ from musanada.tickets import services
 from musanada.tickets.events import describe
 from musanada.tickets.models import Event
 from musanada.tickets.workflow import EventKind
+from tests.helpers import file_request
 
 OUTSIDERS = ("outsider", "outsider_head", "outsider_teacher")
-
-
-def file_at_school(people, units, categories, requester="teacher", unit="01001A", category="massar"):
-    return services.ticket_file(
-        people[requester],
-        unit=units[unit],
-        category=categories[category],
-        subject="تعذر إدخال النقط",
-        description="لا يقبل النظام إدخال نقط المراقبة المستمرة للقسم 3.",
-    )
 
 
 def _last_id() -> int:
@@ -67,13 +58,13 @@ def bell_label(count: int, language="ar") -> str:
 # Who is told of what ----------------------------------------------------------------------------------
 
 
-def test_the_memo_walk_tells_each_party_what_concerns_them_and_nobody_else(people, units, categories):
+def test_the_memo_walk_tells_each_party_what_concerns_them_and_nobody_else(people, categories):
     p = people
     ticket = None
 
     def file():
         nonlocal ticket
-        ticket = file_at_school(people, units, categories)
+        ticket = file_request(people["teacher"])
 
     assert told(file) == [("head", N.NEW_TICKET)]
     assert told(lambda: services.ticket_take(p["head"], ticket)) == []
@@ -127,19 +118,17 @@ def test_the_memo_walk_tells_each_party_what_concerns_them_and_nobody_else(peopl
     assert all(event.public for event in teacher_events)
 
 
-def test_nobody_is_told_of_their_own_action(people, units, categories):
+def test_nobody_is_told_of_their_own_action(people):
     # A central agent files on their own service's desk: they are its only agent, so nobody is told.
-    assert (
-        told(lambda: file_at_school(people, units, categories, requester="central", unit="MEN-MASSAR")) == []
-    )
-    ticket = file_at_school(people, units, categories)
+    assert told(lambda: file_request(people["central"])) == []
+    ticket = file_request(people["teacher"])
     services.ticket_take(people["head"], ticket)
     assert not Notification.objects.filter(user=people["teacher"]).exists()
     assert not Notification.objects.filter(event__actor=people["head"], user=people["head"]).exists()
 
 
-def test_the_requester_is_never_told_of_an_internal_event(people, units, categories):
-    ticket = file_at_school(people, units, categories)
+def test_the_requester_is_never_told_of_an_internal_event(people):
+    ticket = file_request(people["teacher"])
     services.ticket_escalate(people["head"], ticket, note="يتجاوز المؤسسة")
 
     # A return is internal: the school desk is told, the teacher is not.
@@ -153,9 +142,9 @@ def test_the_requester_is_never_told_of_an_internal_event(people, units, categor
     assert recipients_for(public) == [(people["teacher"], N.RESOLVED)]
 
 
-def test_the_assignee_is_told_instead_of_the_whole_desk(people, units, categories):
+def test_the_assignee_is_told_instead_of_the_whole_desk(people, units):
     membership_grant(people["province2"], units["MA-01-01"], Role.AGENT)
-    ticket = file_at_school(people, units, categories)
+    ticket = file_request(people["teacher"])
     assert told(lambda: services.ticket_escalate(people["head"], ticket, note="يتجاوز المؤسسة")) == [
         ("province", N.NEW_TICKET),
         ("province2", N.NEW_TICKET),
@@ -169,8 +158,8 @@ def test_the_assignee_is_told_instead_of_the_whole_desk(people, units, categorie
     ]
 
 
-def test_a_transfer_tells_the_receiving_central_service(people, units, categories):
-    ticket = file_at_school(people, units, categories, requester="central", unit="MEN-MASSAR")
+def test_a_transfer_tells_the_receiving_central_service(people, units):
+    ticket = file_request(people["central"])
 
     assert told(
         lambda: services.ticket_transfer(
@@ -179,19 +168,17 @@ def test_a_transfer_tells_the_receiving_central_service(people, units, categorie
     ) == [("central2", N.NEW_TICKET)]
 
 
-def test_a_request_sent_past_an_empty_desk_tells_the_desk_above_once(people, units, categories):
+def test_a_request_sent_past_an_empty_desk_tells_the_desk_above_once(people, units):
     # School 01301C has no head with an account: the request goes up to its province.
     membership_grant(people["teacher"], units["01301C"], Role.STAFF)
 
-    assert told(lambda: file_at_school(people, units, categories, unit="01301C")) == [
-        ("province2", N.NEW_TICKET)
-    ]
+    assert told(lambda: file_request(people["teacher"], units["01301C"])) == [("province2", N.NEW_TICKET)]
     notification = Notification.objects.get(user=people["province2"])
     assert notification.event.kind == EventKind.FILED
 
 
-def test_a_refused_action_creates_no_notification(people, units, categories):
-    ticket = file_at_school(people, units, categories)
+def test_a_refused_action_creates_no_notification(people):
+    ticket = file_request(people["teacher"])
     stale = ticket.version
     services.ticket_take(people["head"], ticket)
     before = Notification.objects.count()
@@ -206,8 +193,8 @@ def test_a_refused_action_creates_no_notification(people, units, categories):
     assert Notification.objects.count() == before
 
 
-def test_notifications_are_undone_with_the_action_that_made_them(people, units, categories):
-    ticket = file_at_school(people, units, categories)
+def test_notifications_are_undone_with_the_action_that_made_them(people):
+    ticket = file_request(people["teacher"])
     before = Notification.objects.count()
 
     with pytest.raises(RuntimeError), transaction.atomic():
@@ -217,8 +204,8 @@ def test_notifications_are_undone_with_the_action_that_made_them(people, units, 
     assert Notification.objects.count() == before
 
 
-def test_another_academy_gets_nothing_of_a_walk_in_this_one(people, units, categories):
-    ticket = file_at_school(people, units, categories)
+def test_another_academy_gets_nothing_of_a_walk_in_this_one(people):
+    ticket = file_request(people["teacher"])
     services.ticket_escalate(people["head"], ticket, note="يتجاوز المؤسسة")
     services.ticket_escalate(people["province"], ticket, note="يتجاوز الإقليم")
     services.ticket_resolve(people["region"], ticket, resolution="تم")
@@ -232,9 +219,9 @@ def test_another_academy_gets_nothing_of_a_walk_in_this_one(people, units, categ
 
 
 @pytest.fixture
-def answered(people, units, categories):
+def answered(people):
     """A teacher's request that the school head answered, then asked information about."""
-    ticket = file_at_school(people, units, categories)
+    ticket = file_request(people["teacher"])
     services.ticket_reply(people["head"], ticket, body="سنراجع الأمر")
     services.ticket_request_info(people["head"], ticket, body="ما رقم القسم؟")
     return ticket
@@ -342,10 +329,8 @@ def test_nobody_can_read_or_open_someone_elses_notification(client, people, answ
     assert notification.read_at is None
 
 
-def test_a_notification_on_a_ticket_no_longer_visible_is_neither_listed_nor_counted(
-    client, people, units, categories
-):
-    ticket = file_at_school(people, units, categories)
+def test_a_notification_on_a_ticket_no_longer_visible_is_neither_listed_nor_counted(client, people):
+    ticket = file_request(people["teacher"])
     services.ticket_escalate(people["head"], ticket, note="يتجاوز المؤسسة")
     notification = Notification.objects.get(user=people["province"])
     # The provincial agent leaves the desk: the tickets it held are out of their sight, so are the news.
@@ -357,9 +342,9 @@ def test_a_notification_on_a_ticket_no_longer_visible_is_neither_listed_nor_coun
     assert client.post(reverse("notifications:open", args=[notification.pk])).status_code == 404
 
 
-def test_the_list_pages_through_every_notification_once(client, people, units, categories, settings):
+def test_the_list_pages_through_every_notification_once(client, people, settings):
     settings.MUSANADA = {**settings.MUSANADA, "PAGE_SIZE": 2}
-    tickets = [file_at_school(people, units, categories) for _ in range(5)]
+    tickets = [file_request(people["teacher"]) for _ in range(5)]
     client.force_login(people["head"])
 
     seen, url = [], reverse("notifications:list")
@@ -374,16 +359,16 @@ def test_the_list_pages_through_every_notification_once(client, people, units, c
 
 
 def test_the_unread_count_costs_the_same_queries_with_one_or_many_notifications(
-    client, people, units, categories, django_assert_num_queries
+    client, people, django_assert_num_queries
 ):
-    file_at_school(people, units, categories)
+    file_request(people["teacher"])
     head = fresh(people["head"])
     # The user's reach (the policy's one query), then one COUNT.
     with django_assert_num_queries(2):
         assert unread_count(head) == 1
 
     for _ in range(6):
-        file_at_school(people, units, categories)
+        file_request(people["teacher"])
     head = fresh(people["head"])
     with django_assert_num_queries(2):
         assert unread_count(head) == 7

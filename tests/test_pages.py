@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from musanada.tickets import services
 from musanada.tickets.models import Ticket
 from musanada.tickets.workflow import Priority, Status
+from tests.helpers import file_request
 
 SUBJECT = "تعذر إدخال النقط"
 DESCRIPTION = "لا يقبل النظام إدخال نقط المراقبة المستمرة للقسم 3."
@@ -53,16 +54,6 @@ def shown(message, language="ar", **params) -> str:
     with translation.override(language):
         text = str(message)
         return escape(text % params if params else text)
-
-
-def file_ticket(people, units, categories, requester="teacher", unit="01001A"):
-    return services.ticket_file(
-        people[requester],
-        unit=units[unit],
-        category=categories["massar"],
-        subject=SUBJECT,
-        description=DESCRIPTION,
-    )
 
 
 def page_of(client, ticket, **headers) -> str:
@@ -204,10 +195,8 @@ def test_a_good_request_with_a_file_is_filed_and_opens_its_page(client, people, 
 # The ticket page -------------------------------------------------------------------------------------
 
 
-def test_internal_notes_show_to_desk_staff_marked_internal_and_never_to_the_requester(
-    client, people, units, categories
-):
-    ticket = file_ticket(people, units, categories)
+def test_internal_notes_show_to_desk_staff_marked_internal_and_never_to_the_requester(client, people):
+    ticket = file_request(people["teacher"])
     services.ticket_note(people["head"], ticket, body=NOTE)
     services.ticket_reply(people["head"], ticket, body="سنتصل بك قريبا")
 
@@ -232,9 +221,9 @@ def test_internal_notes_show_to_desk_staff_marked_internal_and_never_to_the_requ
 
 
 def test_ticket_page_gives_stable_hooks_for_status_desk_history_and_each_offered_action(
-    client, people, units, categories
+    client, people, units
 ):
-    ticket = file_ticket(people, units, categories)
+    ticket = file_request(people["teacher"])
     client.force_login(people["head"])
 
     page = page_of(client, ticket)
@@ -250,8 +239,8 @@ def test_ticket_page_gives_stable_hooks_for_status_desk_history_and_each_offered
     assert 'id="action-close"' not in page and 'id="action-rate"' not in page
 
 
-def test_requester_rates_with_five_radio_buttons_each_with_its_label(client, people, units, categories):
-    ticket = file_ticket(people, units, categories)
+def test_requester_rates_with_five_radio_buttons_each_with_its_label(client, people):
+    ticket = file_request(people["teacher"])
     services.ticket_resolve(people["head"], ticket, resolution="أعيد تعيين كلمة المرور.")
     client.force_login(people["teacher"])
 
@@ -264,8 +253,8 @@ def test_requester_rates_with_five_radio_buttons_each_with_its_label(client, peo
     assert "<fieldset" in rate and "<legend" in rate
 
 
-def test_escalation_form_says_where_the_ticket_goes_and_requires_the_note(client, people, units, categories):
-    ticket = file_ticket(people, units, categories)
+def test_escalation_form_says_where_the_ticket_goes_and_requires_the_note(client, people, units):
+    ticket = file_request(people["teacher"])
     client.force_login(people["head"])
 
     escalate = form_of(page_of(client, ticket), "action-escalate")
@@ -276,10 +265,8 @@ def test_escalation_form_says_where_the_ticket_goes_and_requires_the_note(client
     assert "required" in tag(escalate, "escalate-note")
 
 
-def test_escalation_from_an_academy_names_the_central_service_of_each_category(
-    client, people, units, categories
-):
-    ticket = file_ticket(people, units, categories)
+def test_escalation_from_an_academy_names_the_central_service_of_each_category(client, people, categories):
+    ticket = file_request(people["teacher"])
     services.ticket_escalate(people["head"], ticket, note="جربت متصفحا آخر")
     services.ticket_escalate(people["province"], ticket, note="المشكل عام في الإقليم")
     client.force_login(people["region"])
@@ -297,8 +284,8 @@ def test_escalation_from_an_academy_names_the_central_service_of_each_category(
 # htmx ------------------------------------------------------------------------------------------------
 
 
-def test_an_htmx_request_gets_the_main_content_without_the_layout(client, people, units, categories):
-    ticket = file_ticket(people, units, categories)
+def test_an_htmx_request_gets_the_main_content_without_the_layout(client, people):
+    ticket = file_request(people["teacher"])
     client.force_login(people["head"])
 
     partial = page_of(client, ticket, **HTMX)
@@ -310,10 +297,8 @@ def test_an_htmx_request_gets_the_main_content_without_the_layout(client, people
     assert full.lstrip().startswith("<!doctype html>")
 
 
-def test_a_successful_htmx_action_answers_the_refreshed_content_with_its_confirmation(
-    client, people, units, categories
-):
-    ticket = file_ticket(people, units, categories)
+def test_a_successful_htmx_action_answers_the_refreshed_content_with_its_confirmation(client, people):
+    ticket = file_request(people["teacher"])
     client.force_login(people["head"])
 
     response = client.post(
@@ -332,8 +317,8 @@ def test_a_successful_htmx_action_answers_the_refreshed_content_with_its_confirm
     assert shown(_("Your reply was sent.")) not in page_of(client, ticket)
 
 
-def test_the_same_action_without_htmx_redirects_to_the_ticket_page(client, people, units, categories):
-    ticket = file_ticket(people, units, categories)
+def test_the_same_action_without_htmx_redirects_to_the_ticket_page(client, people):
+    ticket = file_request(people["teacher"])
     client.force_login(people["head"])
 
     response = client.post(
@@ -346,7 +331,7 @@ def test_the_same_action_without_htmx_redirects_to_the_ticket_page(client, peopl
 def test_an_htmx_action_with_bad_data_answers_the_content_with_the_error_beside_the_field(
     client, people, units, categories
 ):
-    ticket = file_ticket(people, units, categories)
+    ticket = file_request(people["teacher"])
     client.force_login(people["head"])
 
     response = client.post(
@@ -389,9 +374,9 @@ def test_htmx_is_configured_to_swap_form_errors_and_never_to_restore_history_fro
 
 
 def test_every_page_loads_its_scripts_deferred_from_the_product_itself_and_links_no_external_host(
-    client, people, units, categories
+    client, people
 ):
-    ticket = file_ticket(people, units, categories)
+    ticket = file_request(people["teacher"])
     services.ticket_note(people["head"], ticket, body=NOTE)
     pages = {"login": client.get(reverse("login")).content.decode()}
     client.force_login(people["head"])
@@ -407,8 +392,8 @@ def test_every_page_loads_its_scripts_deferred_from_the_product_itself_and_links
         assert '<html lang="ar" dir="rtl">' in page, name
 
 
-def test_headings_on_the_ticket_page_go_down_one_level_at_a_time(client, people, units, categories):
-    ticket = file_ticket(people, units, categories)
+def test_headings_on_the_ticket_page_go_down_one_level_at_a_time(client, people):
+    ticket = file_request(people["teacher"])
     client.force_login(people["head"])
 
     levels = [int(level) for level in re.findall(r"<h([1-6])\b", page_of(client, ticket))]
@@ -486,10 +471,8 @@ def test_the_colours_of_the_stylesheet_meet_wcag_aa_contrast(text, ground, minim
     assert _contrast(colours[text], colours[ground]) >= minimum
 
 
-def test_the_ticket_page_and_inbox_with_their_css_and_js_weigh_under_150_kb(
-    client, people, units, categories
-):
-    ticket = file_ticket(people, units, categories)
+def test_the_ticket_page_and_inbox_with_their_css_and_js_weigh_under_150_kb(client, people):
+    ticket = file_request(people["teacher"], subject=SUBJECT, description=DESCRIPTION)
     for number in range(30):
         services.ticket_reply(people["teacher"], ticket, body=f"{DESCRIPTION} ({number})")
     client.force_login(people["head"])

@@ -9,7 +9,6 @@ import struct
 import zlib
 from datetime import UTC, datetime
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from django import forms
@@ -27,6 +26,7 @@ from musanada.tickets import policy, services
 from musanada.tickets.models import Attachment, Event, Ticket
 from musanada.tickets.workflow import Priority, Status
 from tests.conftest import PASSWORD
+from tests.helpers import file_request
 
 SUBJECT = "تعذر إدخال النقط"
 DESCRIPTION = "لا يقبل النظام إدخال نقط المراقبة المستمرة للقسم 3."
@@ -48,17 +48,6 @@ def shown(message, language="ar", **params) -> str:
     with translation.override(language):
         text = str(message)
         return escape(text % params if params else text)
-
-
-def file_ticket(people, units, categories, requester="teacher", unit="01001A", category="massar", **fields):
-    return services.ticket_file(
-        people[requester],
-        unit=units[unit],
-        category=categories[category],
-        subject=fields.pop("subject", SUBJECT),
-        description=fields.pop("description", DESCRIPTION),
-        **fields,
-    )
 
 
 def listed(response) -> set:
@@ -113,8 +102,8 @@ def test_right_password_signs_in_and_lands_on_home(client, people):
     assert client.get(reverse("home")).status_code == 200
 
 
-def test_a_visitor_who_is_not_signed_in_is_sent_to_the_sign_in_page(client, people, units, categories):
-    ticket = file_ticket(people, units, categories)
+def test_a_visitor_who_is_not_signed_in_is_sent_to_the_sign_in_page(client, people):
+    ticket = file_request(people["teacher"])
     for url in (reverse("home"), reverse("ticket-new"), reverse("ticket-detail", args=[ticket.reference])):
         response = client.get(url)
         assert response.status_code == 302 and response.url.startswith(reverse("login"))
@@ -133,14 +122,14 @@ def test_signing_out_is_a_post_and_returns_to_the_sign_in_page(client, people):
 
 
 @pytest.fixture
-def spread(people, units, categories):
+def spread(people):
     """Tickets in both academies: the teacher's two (one referred to the province), one in academy MA-02."""
-    at_school = file_ticket(people, units, categories, subject="حساب مسار")
-    referred = file_ticket(people, units, categories, subject="النقط")
+    at_school = file_request(people["teacher"], subject="حساب مسار")
+    referred = file_request(people["teacher"], subject="النقط")
     services.ticket_escalate(people["head"], referred, note="أعدت المحاولة دون جدوى")
-    elsewhere = file_ticket(people, units, categories, requester="outsider_teacher", unit="02001D")
+    elsewhere = file_request(people["outsider_teacher"])
     services.ticket_escalate(people["outsider_head"], elsewhere, note="يتجاوز المؤسسة")
-    province_own = file_ticket(people, units, categories, requester="province2", unit="MA-01-03")
+    province_own = file_request(people["province2"])
     return {
         "at_school": at_school,
         "referred": referred,
@@ -174,10 +163,8 @@ def test_teacher_and_outsider_each_see_their_own_academy_only(client, people, sp
     assert listed(client.get(reverse("home"), {"tab": "all"})) == {spread["elsewhere"].reference}
 
 
-def test_school_head_desk_tab_shows_the_open_tickets_the_school_holds(
-    client, people, units, categories, spread
-):
-    resolved = file_ticket(people, units, categories, subject="حُلّ")
+def test_school_head_desk_tab_shows_the_open_tickets_the_school_holds(client, people, spread):
+    resolved = file_request(people["teacher"], subject="حُلّ")
     services.ticket_resolve(people["head"], resolved, resolution="تم.")
     client.force_login(people["head"])
 
@@ -196,10 +183,11 @@ def test_assigned_tab_lists_what_the_agent_took(client, people, spread):
     assert listed(client.get(reverse("home"), {"tab": "assigned"})) == set()
 
 
-def test_a_row_shows_status_priority_category_origin_holding_desk_and_time(client, people, units, categories):
-    moment = datetime(2026, 11, 25, 13, 5, tzinfo=UTC)
-    with mock.patch("django.utils.timezone.now", return_value=moment):
-        ticket = file_ticket(people, units, categories, category="massar-grades", priority=Priority.HIGH)
+def test_a_row_shows_status_priority_category_origin_holding_desk_and_time(
+    client, people, units, categories, clock
+):
+    clock.now = datetime(2026, 11, 25, 13, 5, tzinfo=UTC)
+    ticket = file_request(people["teacher"], category=categories["massar-grades"], priority=Priority.HIGH)
     client.force_login(people["teacher"])
 
     page = client.get(reverse("home"), {"tab": "mine"}).content.decode()
@@ -217,9 +205,9 @@ def test_a_row_shows_status_priority_category_origin_holding_desk_and_time(clien
             assert escape(str(text)) in row
 
 
-def test_a_long_list_pages_with_a_next_link(client, people, units, categories, settings):
+def test_a_long_list_pages_with_a_next_link(client, people, settings):
     settings.MUSANADA = {**settings.MUSANADA, "PAGE_SIZE": 2}
-    tickets = [file_ticket(people, units, categories, subject=f"طلب {n}") for n in range(3)]
+    tickets = [file_request(people["teacher"], subject=f"طلب {n}") for n in range(3)]
     client.force_login(people["teacher"])
 
     first = client.get(reverse("home"), {"tab": "mine"})
@@ -360,7 +348,7 @@ def test_a_user_cannot_file_for_a_unit_they_do_not_belong_to(client, people, uni
 def test_head_escalates_through_the_form_and_the_ticket_lands_at_the_province(
     client, people, units, categories
 ):
-    ticket = file_ticket(people, units, categories)
+    ticket = file_request(people["teacher"], subject=SUBJECT)
     client.force_login(people["head"])
     page = client.get(reverse("ticket-detail", args=[ticket.reference])).content.decode()
     # The form says where the request will go, prefilled with the ticket's qualification.
@@ -386,10 +374,8 @@ def test_head_escalates_through_the_form_and_the_ticket_lands_at_the_province(
     assert ticket.events.filter(kind="requalified", body="أعدت تشغيل المتصفح ولم ينجح").exists()
 
 
-def test_escalating_without_the_note_of_what_was_tried_is_refused_beside_the_note(
-    client, people, units, categories
-):
-    ticket = file_ticket(people, units, categories)
+def test_escalating_without_the_note_of_what_was_tried_is_refused_beside_the_note(client, people, categories):
+    ticket = file_request(people["teacher"])
     before = state(ticket)
     client.force_login(people["head"])
 
@@ -481,8 +467,8 @@ def test_a_ticket_walks_from_a_school_to_the_central_level_and_back_to_closed_th
     assert "تم تصحيح الخلل في الخادم." in page and "المشكل عام في الإقليم" not in page
 
 
-def test_assign_offers_only_the_agents_of_the_holding_desk(client, people, units, categories):
-    ticket = file_ticket(people, units, categories)
+def test_assign_offers_only_the_agents_of_the_holding_desk(client, people):
+    ticket = file_request(people["teacher"])
     client.force_login(people["head"])
     page = client.get(reverse("ticket-detail", args=[ticket.reference])).content.decode()
     assign = page.split("action-assign")[1].split("</form>")[0]
@@ -495,11 +481,9 @@ def test_assign_offers_only_the_agents_of_the_holding_desk(client, people, units
     assert response.status_code == 400 and Ticket.objects.get(pk=ticket.pk).assignee is None
 
 
-def test_outsider_gets_404_on_the_ticket_page_and_on_the_attachment_download(
-    client, people, units, categories
-):
-    ticket = file_ticket(
-        people, units, categories, files=[SimpleUploadedFile("capture.png", png(), content_type="image/png")]
+def test_outsider_gets_404_on_the_ticket_page_and_on_the_attachment_download(client, people):
+    ticket = file_request(
+        people["teacher"], files=[SimpleUploadedFile("capture.png", png(), content_type="image/png")]
     )
     attachment = ticket.attachments.get()
     client.force_login(people["outsider"])
@@ -512,8 +496,8 @@ def test_outsider_gets_404_on_the_ticket_page_and_on_the_attachment_download(
     )
 
 
-def test_requester_cannot_download_the_file_of_an_internal_note(client, people, units, categories):
-    ticket = file_ticket(people, units, categories)
+def test_requester_cannot_download_the_file_of_an_internal_note(client, people):
+    ticket = file_request(people["teacher"])
     services.ticket_note(
         people["head"],
         ticket,
@@ -530,10 +514,8 @@ def test_requester_cannot_download_the_file_of_an_internal_note(client, people, 
     assert client.get(url).status_code == 200
 
 
-def test_a_forged_post_of_an_action_not_offered_is_refused_and_changes_nothing(
-    client, people, units, categories
-):
-    ticket = file_ticket(people, units, categories)
+def test_a_forged_post_of_an_action_not_offered_is_refused_and_changes_nothing(client, people, categories):
+    ticket = file_request(people["teacher"])
     before = state(ticket)
 
     client.force_login(people["teacher"])
@@ -558,8 +540,8 @@ def test_a_forged_post_of_an_action_not_offered_is_refused_and_changes_nothing(
     assert state(ticket) == before
 
 
-def test_a_stale_version_gives_the_conflict_message_and_changes_nothing(client, people, units, categories):
-    ticket = file_ticket(people, units, categories)
+def test_a_stale_version_gives_the_conflict_message_and_changes_nothing(client, people):
+    ticket = file_request(people["teacher"])
     seen_version = ticket.version
     services.ticket_reply(people["teacher"], ticket, body="هل من جديد؟")
     before = state(ticket)
@@ -575,9 +557,9 @@ def test_a_stale_version_gives_the_conflict_message_and_changes_nothing(client, 
     assert state(ticket) == before
 
 
-def test_get_never_changes_state(client, people, units, categories):
-    ticket = file_ticket(
-        people, units, categories, files=[SimpleUploadedFile("capture.png", png(), content_type="image/png")]
+def test_get_never_changes_state(client, people):
+    ticket = file_request(
+        people["teacher"], files=[SimpleUploadedFile("capture.png", png(), content_type="image/png")]
     )
     before = state(ticket)
     client.force_login(people["head"])
@@ -624,10 +606,10 @@ def test_the_sign_in_page_switches_language_for_a_visitor(client, db):
     assert '<html lang="fr" dir="ltr">' in client.get(reverse("login")).content.decode()
 
 
-def test_history_times_read_as_moroccan_dates_in_casablanca_time(client, people, units, categories):
+def test_history_times_read_as_moroccan_dates_in_casablanca_time(client, people, clock):
     moment = datetime(2026, 3, 5, 9, 7, tzinfo=UTC)  # during Ramadan 2026 Morocco is at UTC+0
-    with mock.patch("django.utils.timezone.now", return_value=moment):
-        ticket = file_ticket(people, units, categories)
+    clock.now = moment
+    ticket = file_request(people["teacher"])
     client.force_login(people["teacher"])
 
     page = client.get(reverse("ticket-detail", args=[ticket.reference])).content.decode()
