@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from musanada.api.models import VISIBLE_LENGTH, ApiToken, IdempotencyRecord, new_token_value, token_digest
-from musanada.core.errors import InvalidInput, NotFound
+from musanada.core.errors import ErrorCode, InvalidInput, NotFound
 
 NAME_MAX = 100
 
@@ -22,12 +22,12 @@ def token_create(user, *, name: str) -> tuple[ApiToken, str]:
     if len(name) > NAME_MAX or "\x00" in name:
         raise InvalidInput(
             _("This text is too long (%(max)s characters at most)."),
-            code="too_long",
+            code=ErrorCode.TOO_LONG,
             field="name",
             params={"max": NAME_MAX},
         )
     if not user.is_active:
-        raise InvalidInput(_("Only an active user can have API tokens."), code="inactive_user")
+        raise InvalidInput(_("Only an active user can have API tokens."), code=ErrorCode.INACTIVE_USER)
     value = new_token_value()
     token = ApiToken.objects.create(
         user=user, name=name, prefix=value[:VISIBLE_LENGTH], digest=token_digest(value)

@@ -96,7 +96,7 @@ def units(request, filters: Query[UnitFilters]):
         rows = rows[: filters.limit]
         next_cursor = base64.urlsafe_b64encode(rows[-1].path.encode()).decode().rstrip("=")
     return {
-        "items": [unit_out(unit, unit.parent.code if unit.parent_id else None) for unit in rows],
+        "items": [unit_out(unit, unit.parent.code if unit.parent else None) for unit in rows],
         "next_cursor": next_cursor,
     }
 
