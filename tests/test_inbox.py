@@ -4,14 +4,13 @@ unit tree of supervisors and observers, htmx partial updates, and a fixed number
 import importlib
 import re
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.html import escape
 
 from musanada.core.errors import InvalidInput
@@ -19,53 +18,39 @@ from musanada.tickets import policy, selectors, services
 from musanada.tickets.models import Ticket
 from musanada.tickets.workflow import Priority, Status
 from musanada.web.views.inbox import _IGNORED, _UNKNOWN_TAB
-
-NEUTRAL = "وصف المشكل بالتفصيل."
-
-
-def file(people, units, categories, requester="teacher", unit="01001A", category="massar", **fields):
-    return services.ticket_file(
-        people[requester],
-        unit=units[unit],
-        category=categories[category],
-        subject=fields.pop("subject", "طلب مساعدة"),
-        description=fields.pop("description", NEUTRAL),
-        **fields,
-    )
+from tests.helpers import DESCRIPTION, file_request
 
 
 @pytest.fixture
-def world(people, units, categories):
+def world(people, categories):
     """Eleven tickets at every level of two academies (see each line); names are what the tests use."""
     t = {}
-    t["fresh"] = file(
-        people, units, categories, category="massar-grades", priority=Priority.HIGH, subject="إدخال النقط"
+    t["fresh"] = file_request(
+        people["teacher"], category=categories["massar-grades"], priority=Priority.HIGH, subject="إدخال النقط"
     )
-    t["taken"] = file(people, units, categories)
+    t["taken"] = file_request(people["teacher"])
     services.ticket_take(people["head"], t["taken"])
-    t["waiting"] = file(people, units, categories)
+    t["waiting"] = file_request(people["teacher"])
     services.ticket_request_info(people["head"], t["waiting"], body="أي قسم؟")
-    t["solved"] = file(people, units, categories)
+    t["solved"] = file_request(people["teacher"])
     services.ticket_resolve(people["head"], t["solved"], resolution="تم.")
-    t["referred"] = file(people, units, categories)
+    t["referred"] = file_request(people["teacher"])
     services.ticket_escalate(people["head"], t["referred"], note="جربت")
-    t["province_taken"] = file(people, units, categories, category="accounts")
+    t["province_taken"] = file_request(people["teacher"], category=categories["accounts"])
     services.ticket_escalate(people["head"], t["province_taken"], note="جربت")
     services.ticket_take(people["province"], t["province_taken"])
     # A school head files for their school: it lands on the province.
-    t["head2_own"] = file(people, units, categories, requester="head2", unit="01002B")
-    t["at_region"] = file(people, units, categories, requester="province2", unit="MA-01-03")
+    t["head2_own"] = file_request(people["head2"])
+    t["at_region"] = file_request(people["province2"])
     services.ticket_escalate(people["province2"], t["at_region"], note="جربت")
-    t["at_central"] = file(people, units, categories)
+    t["at_central"] = file_request(people["teacher"])
     for agent in ("head", "province", "region"):
         services.ticket_escalate(people[agent], t["at_central"], note="جربت")
-    t["elsewhere"] = file(people, units, categories, requester="outsider_teacher", unit="02001D")
+    t["elsewhere"] = file_request(people["outsider_teacher"])
     services.ticket_escalate(people["outsider_head"], t["elsewhere"], note="جربت")
-    t["french"] = file(
-        people,
-        units,
-        categories,
-        category="accounts",
+    t["french"] = file_request(
+        people["teacher"],
+        category=categories["accounts"],
         priority=Priority.LOW,
         subject="Réinitialisation du mot de passe",
         description="Le compte est bloqué.",
@@ -268,12 +253,13 @@ def test_each_filter_narrows_the_list_and_the_counts(client, people, categories,
     assert tab_counts(response)["subtree"] == len(listed(subtree))
 
 
-def test_the_age_filter_keeps_the_requests_filed_before_that_many_days(client, people, units, categories):
-    now = timezone.now()
+def test_the_age_filter_keeps_the_requests_filed_before_that_many_days(client, people, clock):
+    now = clock.now
     made = {}
     for days in (0, 2, 5, 10, 40):
-        with mock.patch("django.utils.timezone.now", return_value=now - timedelta(days=days, minutes=1)):
-            made[days] = file(people, units, categories).reference
+        clock.now = now - timedelta(days=days, minutes=1)
+        made[days] = file_request(people["teacher"]).reference
+    clock.now = now
     client.force_login(people["head"])
     for age, wanted in ((1, {2, 5, 10, 40}), (3, {5, 10, 40}), (7, {10, 40}), (30, {40})):
         response = get(client, tab="desk", age=age)
@@ -340,8 +326,8 @@ def test_search_never_reaches_beyond_what_the_user_may_see(client, people, world
     assert listed(get(client, tab="all", q=world["fresh"].reference)) == []
 
 
-def test_a_requalified_subject_is_searchable_and_the_old_one_no_longer(people, units, categories):
-    ticket = file(people, units, categories, subject="تعذر الولوج")
+def test_a_requalified_subject_is_searchable_and_the_old_one_no_longer(people):
+    ticket = file_request(people["teacher"], subject="تعذر الولوج")
     services.ticket_escalate(people["head"], ticket, note="جربت", subject="إعادة تعيين القن السري")
 
     def found(query):
@@ -351,8 +337,8 @@ def test_a_requalified_subject_is_searchable_and_the_old_one_no_longer(people, u
     assert found("الولوج") == set()
 
 
-def test_the_data_migration_fills_the_search_text_of_existing_tickets(people, units, categories):
-    ticket = file(people, units, categories, subject="إدخال النقط")
+def test_the_data_migration_fills_the_search_text_of_existing_tickets(people):
+    ticket = file_request(people["teacher"], subject="إدخال النقط")
     Ticket.objects.filter(pk=ticket.pk).update(search_text="")
     migration = importlib.import_module("musanada.tickets.migrations.0004_ticket_search_text")
 
@@ -360,7 +346,7 @@ def test_the_data_migration_fills_the_search_text_of_existing_tickets(people, un
 
     assert (
         Ticket.objects.get(pk=ticket.pk).search_text
-        == f"ادخال النقط {NEUTRAL[:-1]}. {ticket.reference.lower()}"
+        == f"ادخال النقط {DESCRIPTION[:-1]}. {ticket.reference.lower()}"
     )
 
 
@@ -377,16 +363,20 @@ def test_postgresql_has_a_trigram_index_on_the_search_text(db):
 # Sorts and pages ----------------------------------------------------------------------------------------
 
 
-def _burst(people, units, categories):
+def _burst(people, clock):
     """Tickets with every priority, some filed in the same instant, some touched later."""
-    moment = timezone.now() - timedelta(hours=3)
+    now = clock.now
+    clock.now = now - timedelta(hours=3)
     made = []
-    with mock.patch("django.utils.timezone.now", return_value=moment):
-        for priority in (Priority.LOW, Priority.URGENT, Priority.NORMAL, Priority.HIGH, Priority.NORMAL):
-            made.append(file(people, units, categories, priority=priority))
+    for priority in (Priority.LOW, Priority.URGENT, Priority.NORMAL, Priority.HIGH, Priority.NORMAL):
+        made.append(file_request(people["teacher"], priority=priority))
+    clock.now = now
     for priority in (Priority.HIGH, Priority.LOW, Priority.URGENT):
-        made.append(file(people, units, categories, priority=priority))
+        clock.advance(seconds=1)
+        made.append(file_request(people["teacher"], priority=priority))
+    clock.advance(seconds=1)
     services.ticket_take(people["head"], made[0])
+    clock.advance(seconds=1)
     services.ticket_take(people["head"], made[3])
     return made
 
@@ -401,8 +391,8 @@ def _sort_key(sort):
 
 
 @pytest.mark.parametrize("sort", ["activity", "filed", "priority"])
-def test_each_sort_pages_through_every_ticket_once_in_order(people, units, categories, sort):
-    _burst(people, units, categories)
+def test_each_sort_pages_through_every_ticket_once_in_order(people, sort, clock):
+    _burst(people, clock)
     user = people["head"]
     expected = sorted(policy.visible_tickets(user), key=_sort_key(sort), reverse=True)
     for limit in (1, 3, 50):
@@ -416,9 +406,9 @@ def test_each_sort_pages_through_every_ticket_once_in_order(people, units, categ
         assert [t.pk for t in seen] == [t.pk for t in expected], limit
 
 
-def test_the_pages_follow_the_chosen_sort_and_keep_the_filters(client, people, units, categories, settings):
+def test_the_pages_follow_the_chosen_sort_and_keep_the_filters(client, people, settings, clock):
     settings.MUSANADA = {**settings.MUSANADA, "PAGE_SIZE": 2}
-    made = _burst(people, units, categories)
+    made = _burst(people, clock)
     client.force_login(people["head"])
     url = reverse("home") + "?" + f"tab=desk&sort=priority&priority={Priority.NORMAL}"
     references = []
@@ -437,8 +427,8 @@ def test_the_pages_follow_the_chosen_sort_and_keep_the_filters(client, people, u
     assert ranks == sorted(ranks, key=selectors.PRIORITY_RANK.get, reverse=True)
 
 
-def test_a_cursor_made_for_another_sort_is_refused(people, units, categories):
-    _burst(people, units, categories)
+def test_a_cursor_made_for_another_sort_is_refused(people, clock):
+    _burst(people, clock)
     cursor = selectors.ticket_list(people["head"], limit=2).next_cursor
     assert selectors.ticket_list(people["head"], limit=2, cursor=cursor).items
     with pytest.raises(InvalidInput) as refused:
@@ -579,17 +569,17 @@ def _ticket_queries(captured) -> int:
     ],
 )
 def test_a_list_page_costs_the_same_queries_whatever_the_number_of_tickets(
-    client, people, units, categories, django_assert_num_queries, persona, params, ticket_queries
+    client, people, django_assert_num_queries, persona, params, ticket_queries
 ):
     client.force_login(people[persona])
     for _ in range(3):
-        file(people, units, categories)
+        file_request(people["teacher"])
     with CaptureQueriesContext(connection) as small:
         assert get(client, **params).status_code == 200
     assert _ticket_queries(small) == ticket_queries
 
     for _ in range(30):
-        file(people, units, categories, requester="head2", unit="01002B")
-        file(people, units, categories)
+        file_request(people["head2"])
+        file_request(people["teacher"])
     with django_assert_num_queries(len(small.captured_queries)):
         assert get(client, **params).status_code == 200

@@ -1,33 +1,29 @@
 """Ticket lists: a fixed number of queries per page, and a cursor that visits every visible ticket once."""
 
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 from django.db.models import Q
-from django.utils import timezone
 
 from musanada.core.errors import InvalidInput
 from musanada.tickets import policy, selectors, services
 from musanada.tickets.workflow import Status
+from tests.helpers import file_request
 
 # The user's reach, then the page with its related rows (selectors.ticket_list's promise).
 LIST_QUERIES = 2
 READERS = ("teacher", "head", "province", "supervisor", "observer", "outsider_head")
 
 
-def make_tickets(people, units, categories, count):
-    """A mix a list really shows: referred, assigned, resolved, and some from another academy."""
+def make_tickets(people, categories, count, clock=None):
+    """A mix a list really shows: referred, assigned, resolved, and some from another academy; with the
+    `clock` fixture, each ticket a second after the one before."""
     made = []
     for i in range(count):
+        if clock is not None:
+            clock.advance(seconds=1)
         category = categories["massar-grades"] if i % 2 else categories["accounts"]
-        ticket = services.ticket_file(
-            people["teacher"],
-            unit=units["01001A"],
-            category=category,
-            subject=f"Demande {i}",
-            description="Détails de la demande.",
-        )
+        ticket = file_request(people["teacher"], category=category, subject=f"Demande {i}")
         if i % 3 == 1:
             services.ticket_take(people["head"], ticket)
         if i % 3 == 2:
@@ -36,13 +32,7 @@ def make_tickets(people, units, categories, count):
         if i % 5 == 4:
             services.ticket_resolve(people[("head", "province")[i % 3 == 2]], ticket, resolution="Réglé.")
         made.append(ticket)
-        services.ticket_file(
-            people["outsider_teacher"],
-            unit=units["02001D"],
-            category=category,
-            subject=f"Ailleurs {i}",
-            description="Une autre académie.",
-        )
+        file_request(people["outsider_teacher"], category=category, subject=f"Ailleurs {i}")
     return made
 
 
@@ -61,16 +51,16 @@ def render(page):
 
 @pytest.mark.parametrize("username", ["teacher", "head", "supervisor"])
 def test_a_list_page_costs_the_same_queries_with_3_or_30_tickets(
-    people, units, categories, django_assert_num_queries, username
+    people, categories, django_assert_num_queries, username
 ):
-    make_tickets(people, units, categories, 3)
+    make_tickets(people, categories, 3)
     user = fresh(people[username])
     with django_assert_num_queries(LIST_QUERIES):
         small = selectors.ticket_list(user)
         small_rows = render(small)
     assert len(small_rows) >= 2
 
-    make_tickets(people, units, categories, 27)
+    make_tickets(people, categories, 27)
     user = fresh(people[username])
     with django_assert_num_queries(LIST_QUERIES):
         large = selectors.ticket_list(user)
@@ -79,9 +69,9 @@ def test_a_list_page_costs_the_same_queries_with_3_or_30_tickets(
 
 
 def test_a_list_with_filters_and_a_cursor_costs_the_same_queries(
-    people, units, categories, django_assert_num_queries
+    people, categories, django_assert_num_queries
 ):
-    make_tickets(people, units, categories, 12)
+    make_tickets(people, categories, 12)
     user = fresh(people["supervisor"])
     first = selectors.ticket_list(user, limit=4)
     user = fresh(people["supervisor"])
@@ -105,12 +95,13 @@ def walk(user, limit, filters=None):
 
 
 @pytest.mark.parametrize("username", READERS)
-def test_following_the_cursor_visits_every_visible_ticket_exactly_once(people, units, categories, username):
+def test_following_the_cursor_visits_every_visible_ticket_exactly_once(people, categories, username, clock):
     # Many tickets share one timestamp (a burst filed in the same instant): the cursor must break the tie.
-    moment = timezone.now() - timedelta(hours=2)
-    with mock.patch("django.utils.timezone.now", return_value=moment):
-        make_tickets(people, units, categories, 7)
-    make_tickets(people, units, categories, 5)
+    now = clock.now
+    clock.now = now - timedelta(hours=2)
+    make_tickets(people, categories, 7)
+    clock.now = now
+    make_tickets(people, categories, 5, clock)
     user = people[username]
     visible = set(policy.visible_tickets(user).values_list("updated_at", "pk"))
     assert visible
@@ -122,23 +113,23 @@ def test_following_the_cursor_visits_every_visible_ticket_exactly_once(people, u
         assert pages == -(-len(visible) // limit)
 
 
-def test_the_cursor_walk_honours_filters(people, units, categories):
-    make_tickets(people, units, categories, 10)
+def test_the_cursor_walk_honours_filters(people, categories):
+    make_tickets(people, categories, 10)
     user = people["head"]
     seen, _pages = walk(user, 3, filters=Q(status=Status.OPEN))
     expected = set(policy.visible_tickets(user).filter(status=Status.OPEN).values_list("updated_at", "pk"))
     assert expected and set(seen) == expected and len(seen) == len(expected)
 
 
-def test_another_academy_lists_none_of_these_tickets(people, units, categories):
-    make_tickets(people, units, categories, 3)
+def test_another_academy_lists_none_of_these_tickets(people, categories):
+    make_tickets(people, categories, 3)
     assert selectors.ticket_list(people["outsider"]).items == []
     own_school = selectors.ticket_list(people["outsider_head"]).items
     assert len(own_school) == 3 and {t.origin_unit.code for t in own_school} == {"02001D"}
 
 
-def test_the_teacher_lists_only_their_own_requests(people, units, categories):
-    made = make_tickets(people, units, categories, 4)
+def test_the_teacher_lists_only_their_own_requests(people, categories):
+    made = make_tickets(people, categories, 4)
     page = selectors.ticket_list(people["teacher"])
     assert {t.pk for t in page.items} == {t.pk for t in made}
 
