@@ -14,7 +14,7 @@ from django.db import transaction
 from musanada.core.actors import SYSTEM
 from musanada.core.errors import DomainError
 from musanada.org.models import Membership, OrgUnit
-from musanada.tickets import policy, services
+from musanada.tickets import actions, policy, services
 from musanada.tickets.models import Event, Ticket
 from musanada.tickets.workflow import Action, Status
 
@@ -110,7 +110,7 @@ def _try(actor, who: str, action: str, ticket: Ticket, arguments: dict):
             if who == "system" and action == Action.ESCALATE:
                 services.ticket_auto_escalate(ticket, overrun_minutes=60)
             else:
-                services.BY_ACTION[action](actor, ticket, **arguments)
+                actions.perform(actor, ticket, action, **arguments)
             reached = Ticket.objects.get(pk=ticket.pk).status
             raise _Undo(reached)
     except _Undo as undone:
@@ -206,4 +206,3 @@ def test_system_acts_only_where_the_table_lets_it(people, units, categories):
     with pytest.raises(DomainError):
         services.ticket_auto_escalate(ticket, overrun_minutes=60)
     assert Ticket.objects.get(pk=ticket.pk).desk.code == "MEN-MASSAR"
-

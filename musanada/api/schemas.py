@@ -5,9 +5,10 @@ from typing import Annotated, Any
 
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, create_model
 
 from musanada.org.models import Role, UnitKind
+from musanada.tickets.actions import Kind
 from musanada.tickets.workflow import Priority, Status
 
 # Beyond this, a version is not one any ticket has: refused before it reaches the database's integer column.
@@ -149,7 +150,7 @@ class TicketIn(Schema):
     priority: Priority = Priority.NORMAL
 
 
-# Actions: one schema each, the fields of the web form and the version the caller saw ----------------------
+# Actions: one schema each, built from the action's declaration, with the version the caller saw ---------
 
 
 class ActionIn(Schema):
@@ -158,38 +159,36 @@ class ActionIn(Schema):
     )
 
 
-class BodyIn(ActionIn):
-    body: Text
+# What the API takes for each kind of field of an action's declaration (tickets/actions.py): objects by code.
+_KIND_TYPES = {
+    Kind.TEXT: (Text, None),
+    Kind.SUBJECT: (Text, None),
+    Kind.PRIORITY: (Priority, None),
+    Kind.CATEGORY: (Code, "Code of a category"),
+    Kind.DESK_AGENT: (Code, "Username of an agent of the holding desk"),
+    Kind.CENTRAL_SERVICE: (Code, "Code of the central service"),
+    Kind.SCORE: (Annotated[int, Field(ge=1, le=5)], "1: very unsatisfied, 5: very satisfied"),
+}
 
 
-class AssignIn(ActionIn):
-    assignee: Code = Field(description="Username of an agent of the holding desk")
+def action_schema(spec) -> type[ActionIn]:
+    """The input schema of an action, from its declaration: its fields and the version the caller saw.
 
-
-class EscalateIn(ActionIn):
-    note: Text = Field(description="What was tried before referring the request")
-    category: Code | None = None
-    priority: Priority | None = None
-    subject: Text | None = None
-
-
-class ReturnIn(ActionIn):
-    instructions: Text
-
-
-class TransferIn(ActionIn):
-    to_desk: Code = Field(description="Code of the central service")
-    note: Text
-
-
-class ResolveIn(ActionIn):
-    resolution: Text
-
-
-class ReopenIn(ActionIn):
-    reason: Text
-
-
-class RateIn(ActionIn):
-    score: int = Field(ge=1, le=5)
-    comment: Text = ""
+    A field that requalifies the ticket (`from_ticket`) may be left out to keep the ticket's value; an
+    optional text defaults to empty.
+    """
+    fields = {}
+    # Files come as multipart on the attachments route, never inside a JSON action.
+    for field in (field for field in spec.fields if field.kind != Kind.FILES):
+        annotation, description = _KIND_TYPES[field.kind]
+        info = Field(description=description) if description else Field()
+        if field.from_ticket:
+            fields[field.name] = (annotation | None, Field(None, description=description))
+        elif not field.required:
+            fields[field.name] = (annotation, Field("", description=description))
+        else:
+            fields[field.name] = (annotation, info)
+    if not fields:
+        return ActionIn
+    name = "".join(part.title() for part in spec.action.split("_")) + "In"
+    return create_model(name, __base__=ActionIn, **fields)

@@ -24,7 +24,7 @@ from musanada.core.errors import DomainError, ErrorCode, Forbidden, IllegalTrans
 from musanada.jobs.runner import enqueue
 from musanada.mail import parsing
 from musanada.mail.models import InboundMessage, Mailbox, Outcome
-from musanada.tickets import policy, routing, selectors, services
+from musanada.tickets import actions, policy, routing, selectors, services
 from musanada.tickets.models import Ticket
 from musanada.tickets.workflow import Action, Channel
 
@@ -158,14 +158,12 @@ def _add_to_ticket(user, reference: str, mail: parsing.ParsedMail) -> _Decision:
     files = _files(mail)
     try:
         if not body and files:
-            services.ticket_attach(user, ticket, files=files)
+            actions.perform(user, ticket, Action.ATTACH, files=files)
         else:
-            body = body or mail.text
             # A mail that answers a request for information provides it: the workflow table says when.
-            if Action.PROVIDE_INFO in policy.available_actions(user, ticket):
-                services.ticket_provide_info(user, ticket, body=body, files=files)
-            else:
-                services.ticket_reply(user, ticket, body=body, files=files)
+            answers = Action.PROVIDE_INFO in policy.available_actions(user, ticket)
+            action = Action.PROVIDE_INFO if answers else Action.REPLY
+            actions.perform(user, ticket, action, body=body or mail.text, files=files)
     except (NotFound, Forbidden, IllegalTransition) as error:
         return _refusal(Outcome.REFUSED_NOT_ALLOWED, user, mail, error, _advice_follow)
     except InvalidInput as error:

@@ -598,22 +598,3 @@ def close_resolved_tickets() -> int:
             continue
         closed += 1
     return closed
-
-
-# The service of each workflow action, for the channels that dispatch on an action's name (pages, API).
-BY_ACTION = {
-    Action.TAKE: ticket_take,
-    Action.ASSIGN: ticket_assign,
-    Action.REPLY: ticket_reply,
-    Action.NOTE: ticket_note,
-    Action.REQUEST_INFO: ticket_request_info,
-    Action.PROVIDE_INFO: ticket_provide_info,
-    Action.ESCALATE: ticket_escalate,
-    Action.RETURN: ticket_return,
-    Action.TRANSFER: ticket_transfer,
-    Action.RESOLVE: ticket_resolve,
-    Action.CLOSE: ticket_close,
-    Action.REOPEN: ticket_reopen,
-    Action.RATE: ticket_rate,
-    Action.ATTACH: ticket_attach,
-}

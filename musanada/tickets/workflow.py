@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -106,6 +106,8 @@ class Facts(Protocol):
     reopen_days: int
     has_referrer: bool
     referrer_staffed: bool
+    # The desk that referred the ticket into its level, or None.
+    referrer: Any
 
 
 @dataclass(frozen=True)
@@ -160,8 +162,9 @@ REFERRED_HERE = Guard(
 # Returning it to a desk where nobody can answer would leave it waiting on an empty desk: this level keeps it.
 REFERRER_STAFFED = Guard(
     ErrorCode.REFERRER_UNSTAFFED,
-    _("Nobody can answer at the desk that referred this ticket now: this desk has to handle it itself."),
+    _("Nobody can answer at %(desk)s now: this desk has to handle the ticket itself."),
     lambda f: f.referrer_staffed,
+    lambda f: {"desk": f.referrer.name},
 )
 
 RULES = (

@@ -6,15 +6,15 @@ shows beside the field it is about.
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from musanada.core.errors import ErrorCode
 from musanada.org.models import Category, OrgUnit, UnitKind
-from musanada.tickets import policy, routing, selectors
+from musanada.tickets import actions, policy, routing, selectors
 from musanada.tickets.attachments import EXTENSION_ALIASES
+from musanada.tickets.services import SUBJECT_MAX
 from musanada.tickets.workflow import Action, Priority, Status
 
 
@@ -156,11 +156,10 @@ class NewTicketForm(FileRulesMixin, forms.Form):
 
 
 class ActionForm(FileRulesMixin, forms.Form):
-    """One action on one ticket. It carries the version the user saw, for optimistic locking."""
+    """One action on one ticket, its fields built from the action's declaration (tickets/actions.py). It
+    carries the version the user saw, for optimistic locking."""
 
-    action: str = ""
-    # The main way forward from this state: shown as the prominent button.
-    primary = False
+    spec: actions.ActionSpec
     # Shown unfolded, e.g. when it comes back with what the user typed.
     open = False
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -169,88 +168,71 @@ class ActionForm(FileRulesMixin, forms.Form):
         self.ticket = ticket
         self.user = user
         kwargs.setdefault("auto_id", f"{self.action}-%s")
-        kwargs["initial"] = {"version": ticket.version, **kwargs.get("initial", {})}
+        prefilled = {
+            field.name: _ticket_value(ticket, field.name) for field in self.spec.fields if field.from_ticket
+        }
+        kwargs["initial"] = {"version": ticket.version, **prefilled, **kwargs.get("initial", {})}
         super().__init__(*args, **kwargs)
+        for field in self.spec.fields:
+            self.fields[_form_name(field)] = _form_field(field, ticket)
+        self.open = self.spec.emphasis == "open"
         self.state_file_rules()
 
     @property
+    def action(self) -> str:
+        return self.spec.action
+
+    @property
+    def primary(self) -> bool:
+        """The main way forward from this state: shown as the prominent button."""
+        return self.spec.emphasis == "primary"
+
+    @property
     def label(self):
-        return Action(self.action).label
+        return self.spec.label
 
     def service_kwargs(self) -> dict:
-        data = {name: value for name, value in self.cleaned_data.items() if name != "version"}
-        if "attachments" in data:
-            data["files"] = data.pop("attachments")
-        return data
+        return {field.name: self.cleaned_data[_form_name(field)] for field in self.spec.fields}
 
 
-def _text(label, rows=4, **kwargs):
-    return forms.CharField(label=label, widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
+def _form_name(field: actions.Field) -> str:
+    # The page's file inputs are named "attachments" (the drag-and-drop script and the browser tests look
+    # for that name); the services call them files.
+    return "attachments" if field.kind == actions.Kind.FILES else field.name
 
 
-class TakeForm(ActionForm):
-    action = Action.TAKE
+def _ticket_value(ticket, name: str):
+    return ticket.category_id if name == "category" else getattr(ticket, name)
 
 
-class CloseForm(ActionForm):
-    action = Action.CLOSE
-    primary = True
-
-
-class ReplyForm(ActionForm):
-    action = Action.REPLY
-    body = _text(_("Message"))
-    attachments = MultipleFileField(label=_("Attachments"))
-
-
-class NoteForm(ActionForm):
-    action = Action.NOTE
-    body = _text(_("Internal note"), help_text=_("Seen by the desks only, never by the requester."))
-    attachments = MultipleFileField(label=_("Attachments"))
-
-
-class RequestInfoForm(ActionForm):
-    action = Action.REQUEST_INFO
-    body = _text(_("What information do you need?"))
-
-
-class ProvideInfoForm(ActionForm):
-    action = Action.PROVIDE_INFO
-    # The desk is waiting for this answer: it is what the requester came to the page for.
-    open = True
-    body = _text(_("Your answer"))
-    attachments = MultipleFileField(label=_("Attachments"))
-
-
-class AssignForm(ActionForm):
-    action = Action.ASSIGN
-    assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none(), label=_("Agent"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = policy.desk_agents(self.ticket.desk)
+def _form_field(field: actions.Field, ticket) -> forms.Field:
+    """The form field that asks for one input of an action, in the context of the ticket."""
+    common = {"label": field.label, "help_text": field.help, "required": field.required}
+    kind = field.kind
+    if kind == actions.Kind.TEXT:
+        rows = 4 if field.required else 2
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": rows}), **common)
+    if kind == actions.Kind.SUBJECT:
+        return forms.CharField(max_length=SUBJECT_MAX, **common)
+    if kind == actions.Kind.PRIORITY:
+        return forms.ChoiceField(choices=Priority.choices, **common)
+    if kind == actions.Kind.CATEGORY:
+        category = CategoryField(help_text=field.help, required=field.required)
+        category.choices = category_choices()
+        return category
+    if kind == actions.Kind.DESK_AGENT:
+        return forms.ModelChoiceField(queryset=policy.desk_agents(ticket.desk), **common)
+    if kind == actions.Kind.CENTRAL_SERVICE:
+        others = OrgUnit.objects.filter(kind=UnitKind.SERVICE, is_active=True).exclude(pk=ticket.desk_id)
+        return UnitField(queryset=others, **common)
+    if kind == actions.Kind.SCORE:
+        scores = [(score, str(score)) for score in range(1, 6)]
+        return forms.TypedChoiceField(coerce=int, widget=forms.RadioSelect, choices=scores, **common)
+    return MultipleFileField(**common)
 
 
 class EscalateForm(ActionForm):
-    action = Action.ESCALATE
-    category = CategoryField()
-    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
-    subject = forms.CharField(label=_("Subject"), max_length=200)
-    note = _text(
-        _("What was tried"),
-        help_text=_("Required: what this desk tried before referring the request."),
-    )
-
-    def __init__(self, *args, **kwargs):
-        ticket = kwargs["ticket"]
-        kwargs["initial"] = {
-            "category": ticket.category_id,
-            "priority": ticket.priority,
-            "subject": ticket.subject,
-            **kwargs.get("initial", {}),
-        }
-        super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices()
+    """The referral form also says where the ticket will land."""
 
     def destination(self):
         """The desk the referral lands on with the ticket's current category."""
@@ -273,69 +255,13 @@ class EscalateForm(ActionForm):
         return result
 
 
-class ReturnForm(ActionForm):
-    action = Action.RETURN
-    instructions = _text(_("Instructions for the lower desk"))
+def _action_form(spec: actions.ActionSpec) -> type[ActionForm]:
+    base = EscalateForm if spec.action == Action.ESCALATE else ActionForm
+    return type(f"{spec.action.title().replace('_', '')}Form", (base,), {"spec": spec})
 
 
-class TransferForm(ActionForm):
-    action = Action.TRANSFER
-    to_desk = UnitField(queryset=OrgUnit.objects.none(), label=_("Central service"))
-    note = _text(_("Why it goes to that service"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        services = OrgUnit.objects.filter(kind=UnitKind.SERVICE, is_active=True)
-        self.fields["to_desk"].queryset = services.exclude(pk=self.ticket.desk_id)
-
-
-class ResolveForm(ActionForm):
-    action = Action.RESOLVE
-    primary = True
-    resolution = _text(_("Resolution"), help_text=_("The requester reads this: say what was done."))
-
-
-class ReopenForm(ActionForm):
-    action = Action.REOPEN
-    reason = _text(_("Why is the problem not solved?"))
-
-
-class RateForm(ActionForm):
-    action = Action.RATE
-    score = forms.TypedChoiceField(
-        label=_("Rating"),
-        coerce=int,
-        widget=forms.RadioSelect,
-        choices=[(score, str(score)) for score in range(1, 6)],
-        help_text=_("1: very unsatisfied, 5: very satisfied."),
-    )
-    comment = _text(_("Comment"), rows=2, required=False)
-
-
-class AttachForm(ActionForm):
-    action = Action.ATTACH
-    attachments = MultipleFileField(label=_("Files"), required=True)
-
-
-ACTION_FORMS = {
-    form.action: form
-    for form in (
-        TakeForm,
-        AssignForm,
-        ReplyForm,
-        NoteForm,
-        RequestInfoForm,
-        ProvideInfoForm,
-        EscalateForm,
-        ReturnForm,
-        TransferForm,
-        ResolveForm,
-        CloseForm,
-        ReopenForm,
-        RateForm,
-        AttachForm,
-    )
-}
+# Built from the declarations: adding an action adds its form.
+ACTION_FORMS = {spec.action: _action_form(spec) for spec in actions.SPECS}
 
 
 # The lists --------------------------------------------------------------------------------------------

@@ -25,23 +25,17 @@ from musanada.api.problems import ERRORS
 from musanada.api.schemas import (
     REFERENCE_PATTERN,
     ActionIn,
-    AssignIn,
-    BodyIn,
     Code,
-    EscalateIn,
-    RateIn,
-    ReopenIn,
-    ResolveIn,
-    ReturnIn,
     TicketDetail,
     TicketIn,
     TicketPage,
-    TransferIn,
     Version,
+    action_schema,
 )
 from musanada.core.errors import ErrorCode, InvalidInput, NotFound
 from musanada.org.models import Category, OrgUnit, UnitKind
-from musanada.tickets import events, policy, selectors, services
+from musanada.tickets import actions, events, policy, selectors, services
+from musanada.tickets.actions import Kind
 from musanada.tickets.models import Attachment
 from musanada.tickets.selectors import Sort
 from musanada.tickets.workflow import Action, Channel, Status
@@ -312,7 +306,7 @@ def ticket_get(request, reference: Reference):
     return _fresh_detail(request.auth, reference)
 
 
-def _user(username: str, field: str):
+def _user(username: str, field: str = "assignee"):
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     if user is None:
         raise InvalidInput(
@@ -330,30 +324,25 @@ def _service_desk(code: str):
     return desk
 
 
-# action → (input schema, how its fields become the service's arguments)
-ACTIONS = {
-    Action.TAKE: (ActionIn, lambda p: {}),
-    Action.ASSIGN: (AssignIn, lambda p: {"assignee": _user(p.assignee, "assignee")}),
-    Action.REPLY: (BodyIn, lambda p: {"body": p.body}),
-    Action.NOTE: (BodyIn, lambda p: {"body": p.body}),
-    Action.REQUEST_INFO: (BodyIn, lambda p: {"body": p.body}),
-    Action.PROVIDE_INFO: (BodyIn, lambda p: {"body": p.body}),
-    Action.ESCALATE: (
-        EscalateIn,
-        lambda p: {
-            "note": p.note,
-            "category": _category(p.category) if p.category is not None else None,
-            "priority": p.priority,
-            "subject": p.subject,
-        },
-    ),
-    Action.RETURN: (ReturnIn, lambda p: {"instructions": p.instructions}),
-    Action.TRANSFER: (TransferIn, lambda p: {"to_desk": _service_desk(p.to_desk), "note": p.note}),
-    Action.RESOLVE: (ResolveIn, lambda p: {"resolution": p.resolution}),
-    Action.CLOSE: (ActionIn, lambda p: {}),
-    Action.REOPEN: (ReopenIn, lambda p: {"reason": p.reason}),
-    Action.RATE: (RateIn, lambda p: {"score": p.score, "comment": p.comment}),
+# How the API's codes become the objects a service takes, by kind of field.
+_FROM_CODE = {
+    Kind.CATEGORY: _category,
+    Kind.DESK_AGENT: _user,
+    Kind.CENTRAL_SERVICE: lambda code, field: _service_desk(code),
 }
+
+
+def _arguments(spec, payload) -> dict:
+    """The service's arguments from an action's payload: codes looked up, left-out requalifications kept."""
+    arguments = {}
+    for field in spec.fields:
+        if field.kind == Kind.FILES:
+            continue
+        value = getattr(payload, field.name)
+        if value is not None and field.kind in _FROM_CODE:
+            value = _FROM_CODE[field.kind](value, field.name)
+        arguments[field.name] = value
+    return arguments
 
 
 def _act(request, reference: str, action: str, payload) -> dict:
@@ -361,14 +350,16 @@ def _act(request, reference: str, action: str, payload) -> dict:
     ticket = selectors.ticket_get_for(user, reference)
     # As on the web: who may act is said before what they typed is checked.
     policy.authorize(user, ticket, action)
-    schema, to_kwargs = ACTIONS[action]
-    payload = payload if payload is not None else schema()
-    services.BY_ACTION[action](user, ticket, version=payload.version, **to_kwargs(payload))
+    spec = actions.BY_ACTION[action]
+    # Only an action with no fields may come without a body.
+    payload = payload if payload is not None else ActionIn()
+    actions.perform(user, ticket, action, version=payload.version, **_arguments(spec, payload))
     return _fresh_detail(user, reference)
 
 
-def _register(action: str) -> None:
-    schema, _to_kwargs = ACTIONS[action]
+def _register(spec) -> None:
+    action = spec.action
+    schema = action_schema(spec)
     name = api_action_name(action)
     # Actions with nothing but the version may be posted with no body at all.
     optional = not (set(schema.model_fields) - {"version"})
@@ -393,8 +384,10 @@ def _register(action: str) -> None:
     )(view)
 
 
-for _action in ACTIONS:
-    _register(_action)
+# Built from the declarations: adding an action adds its route. Files come as multipart, on a route below.
+for _spec in actions.SPECS:
+    if _spec.json_api:
+        _register(_spec)
 
 
 # Files -----------------------------------------------------------------------------------------------

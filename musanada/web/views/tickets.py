@@ -14,9 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from musanada.core.errors import DomainError, InvalidInput, NotFound
-from musanada.tickets import events, policy, selectors, services
+from musanada.tickets import actions, events, policy, selectors, services
 from musanada.tickets.models import Attachment
-from musanada.tickets.workflow import Action
 from musanada.web.forms import ACTION_FORMS, NewTicketForm
 
 # The layout a page extends: the whole page, or only what replaces `<main>` for htmx.
@@ -76,10 +75,10 @@ def _visible_ticket(user, reference: str):
 def _render_ticket(request, ticket, *, bound=None, error=None, status=200):
     user = request.user
     history = policy.visible_events(user, ticket).select_related("actor").prefetch_related("attachments")
-    actions = []
+    forms = []
     for action in policy.available_actions(user, ticket):
         form = bound if bound is not None and bound.action == action else None
-        actions.append(form or ACTION_FORMS[action](ticket=ticket, user=user))
+        forms.append(form or ACTION_FORMS[action](ticket=ticket, user=user))
     if bound is not None:
         bound.warn_files_not_kept()
     return render(
@@ -88,7 +87,7 @@ def _render_ticket(request, ticket, *, bound=None, error=None, status=200):
         {
             "ticket": ticket,
             "history": events.describe_all(history),
-            "actions": actions,
+            "actions": forms,
             "error": error,
             "staff_view": policy.reads_internal(user, ticket),
             "layout": _layout(request),
@@ -102,24 +101,6 @@ def ticket_detail(request, reference):
     return _render_ticket(request, _visible_ticket(request.user, reference))
 
 
-DONE = {
-    Action.TAKE: _("You took this ticket."),
-    Action.ASSIGN: _("The ticket was assigned."),
-    Action.REPLY: _("Your reply was sent."),
-    Action.NOTE: _("The internal note was added."),
-    Action.REQUEST_INFO: _("The requester was asked for information."),
-    Action.PROVIDE_INFO: _("Your information was sent to the desk."),
-    Action.ESCALATE: _("The ticket was referred to %(desk)s."),
-    Action.RETURN: _("The ticket was returned to %(desk)s."),
-    Action.TRANSFER: _("The ticket was transferred to %(desk)s."),
-    Action.RESOLVE: _("The ticket is resolved."),
-    Action.CLOSE: _("The ticket is closed. Thank you."),
-    Action.REOPEN: _("The ticket is reopened."),
-    Action.RATE: _("Thank you for your rating."),
-    Action.ATTACH: _("The files were added."),
-}
-
-
 def _status_of(error: DomainError) -> int:
     # A form the user can correct is a plain 400, whatever the domain calls it.
     return 400 if isinstance(error, InvalidInput) else error.status
@@ -130,7 +111,7 @@ def _status_of(error: DomainError) -> int:
 def ticket_act(request, reference, action):
     user = request.user
     ticket = _visible_ticket(user, reference)
-    if action not in services.BY_ACTION:
+    if action not in actions.BY_ACTION:
         raise Http404(_("No such action."))
     try:
         policy.authorize(user, ticket, action)
@@ -141,9 +122,7 @@ def ticket_act(request, reference, action):
     if not form.is_valid():
         return _render_ticket(request, ticket, bound=form, status=400)
     try:
-        services.BY_ACTION[action](
-            user, ticket, version=form.cleaned_data["version"], **form.service_kwargs()
-        )
+        actions.perform(user, ticket, action, version=form.cleaned_data["version"], **form.service_kwargs())
     except NotFound:
         raise Http404(_("No such ticket.")) from None
     except DomainError as refused:
@@ -157,7 +136,7 @@ def ticket_act(request, reference, action):
         )
         retry.open = True
         return _render_ticket(request, fresh, bound=retry, error=str(refused), status=_status_of(refused))
-    messages.success(request, DONE[action] % {"desk": ticket.desk.name})
+    messages.success(request, actions.BY_ACTION[action].done % {"desk": ticket.desk.name})
     if not is_htmx(request):
         return redirect("ticket-detail", reference=ticket.reference)
     # htmx: the refreshed page content in the same answer, with the confirmation, instead of a reload.
