@@ -14,20 +14,13 @@ from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from musanada.core.errors import NotFound
-from musanada.org.models import Category, Level, OrgUnit, UnitKind
+from musanada.org.models import LEVEL_OF_KIND, Category, Level, OrgUnit
 from musanada.reports.models import DailyUnitStats, merge, percentile
 from musanada.reports.services import JOURNEY, local_today
 from musanada.tickets import policy
 from musanada.tickets.workflow import OPEN_STATUSES, Status
 
 LEVELS = [Level.SCHOOL, Level.PROVINCE, Level.ACADEMY, Level.CENTRAL]
-LEVEL_OF_DESK_KIND = {
-    UnitKind.SCHOOL: Level.SCHOOL,
-    UnitKind.PROVINCE: Level.PROVINCE,
-    UnitKind.ACADEMY: Level.ACADEMY,
-    UnitKind.SERVICE: Level.CENTRAL,
-    UnitKind.CENTRAL: Level.CENTRAL,
-}
 
 
 def _no_dashboard() -> NotFound:
@@ -231,7 +224,7 @@ def _backlog(user, board: Dashboard) -> None:
     counts = open_tickets.values("desk__kind", "status").annotate(n=Count("pk"))
     table: dict = {level: dict.fromkeys(OPEN_STATUSES, 0) for level in LEVELS}
     for row in counts:
-        table[LEVEL_OF_DESK_KIND[row["desk__kind"]]][row["status"]] += row["n"]
+        table[LEVEL_OF_KIND[row["desk__kind"]]][row["status"]] += row["n"]
     board.statuses = [Status(status).label for status in OPEN_STATUSES]
     board.backlog = [
         (Level(level).label, [table[level][status] for status in OPEN_STATUSES], sum(table[level].values()))

@@ -34,7 +34,7 @@ TEXT_MAX = 20_000
 # Input checks ------------------------------------------------------------------------------------------
 
 
-def _text(value, field: str, message, *, max_length: int = TEXT_MAX) -> str:
+def _required_text(value, field: str, message, *, max_length: int = TEXT_MAX) -> str:
     value = (value or "").strip()
     if not value:
         raise InvalidInput(message, code=ErrorCode.REQUIRED, field=field)
@@ -48,13 +48,13 @@ def _text(value, field: str, message, *, max_length: int = TEXT_MAX) -> str:
     return value
 
 
-def _priority(value) -> str:
+def _valid_priority(value) -> str:
     if value not in Priority.values:
         raise InvalidInput(_("Choose a valid priority."), code=ErrorCode.INVALID_PRIORITY, field="priority")
     return value
 
 
-def _category(value) -> Category:
+def _valid_category(value) -> Category:
     if not isinstance(value, Category) or not value.is_active:
         raise InvalidInput(_("Choose a valid category."), code=ErrorCode.INVALID_CATEGORY, field="category")
     return value
@@ -234,10 +234,10 @@ def ticket_file(
     """
     if is_system(requester) or not getattr(requester, "is_active", False):
         raise InvalidInput(_("Only an active user can file a request."), code=ErrorCode.INACTIVE_USER)
-    subject = _text(subject, "subject", _("Give the request a subject."), max_length=SUBJECT_MAX)
-    description = _text(description, "description", _("Describe the problem."))
-    priority = _priority(priority)
-    category = _category(category)
+    subject = _required_text(subject, "subject", _("Give the request a subject."), max_length=SUBJECT_MAX)
+    description = _required_text(description, "description", _("Describe the problem."))
+    priority = _valid_priority(priority)
+    category = _valid_category(category)
     if channel not in Channel.values:
         raise InvalidInput(_("Unknown channel."), code=ErrorCode.INVALID_CHANNEL, field="channel")
     if not isinstance(unit, OrgUnit) or not unit.is_active:
@@ -352,7 +352,7 @@ def _first_response(change: _Change) -> None:
 
 def ticket_reply(actor, ticket: Ticket, *, body: str, files=(), version: int | None = None) -> Ticket:
     """A public message, from the holding desk to the requester or from the requester to the desk."""
-    body = _text(body, "body", _("Write your reply."))
+    body = _required_text(body, "body", _("Write your reply."))
     checked = check_files(files)
     with _acting(actor, ticket, Action.REPLY, version) as change:
         _first_response(change)
@@ -362,7 +362,7 @@ def ticket_reply(actor, ticket: Ticket, *, body: str, files=(), version: int | N
 
 def ticket_note(actor, ticket: Ticket, *, body: str, files=(), version: int | None = None) -> Ticket:
     """An internal note: desks see it, the requester never does."""
-    body = _text(body, "body", _("Write the note."))
+    body = _required_text(body, "body", _("Write the note."))
     checked = check_files(files)
     with _acting(actor, ticket, Action.NOTE, version) as change:
         change.event(EventKind.NOTE, body=body, public=False, files=checked)
@@ -371,7 +371,7 @@ def ticket_note(actor, ticket: Ticket, *, body: str, files=(), version: int | No
 
 def ticket_request_info(actor, ticket: Ticket, *, body: str, version: int | None = None) -> Ticket:
     """Ask the requester for information; the ticket waits for their answer."""
-    body = _text(body, "body", _("Say what information you need."))
+    body = _required_text(body, "body", _("Say what information you need."))
     with _acting(actor, ticket, Action.REQUEST_INFO, version) as change:
         _first_response(change)
         change.event(EventKind.INFO_REQUESTED, body=body)
@@ -380,7 +380,7 @@ def ticket_request_info(actor, ticket: Ticket, *, body: str, version: int | None
 
 def ticket_provide_info(actor, ticket: Ticket, *, body: str, files=(), version: int | None = None) -> Ticket:
     """The requester answers a request for information; the desk can go on."""
-    body = _text(body, "body", _("Write the information asked for."))
+    body = _required_text(body, "body", _("Write the information asked for."))
     checked = check_files(files)
     with _acting(actor, ticket, Action.PROVIDE_INFO, version) as change:
         change.event(EventKind.INFO_PROVIDED, body=body, files=checked)
@@ -407,11 +407,11 @@ def ticket_escalate(
     that owns the requalified category. The note of what was tried is required; category, priority and
     subject may change, and the requalification event keeps the old and new values.
     """
-    note = _text(note, "note", _("Say what was tried before referring the request."))
-    new_category = _category(category) if category is not None else None
-    new_priority = _priority(priority) if priority is not None else None
+    note = _required_text(note, "note", _("Say what was tried before referring the request."))
+    new_category = _valid_category(category) if category is not None else None
+    new_priority = _valid_priority(priority) if priority is not None else None
     new_subject = (
-        _text(subject, "subject", _("Give the request a subject."), max_length=SUBJECT_MAX)
+        _required_text(subject, "subject", _("Give the request a subject."), max_length=SUBJECT_MAX)
         if subject is not None
         else None
     )
@@ -468,7 +468,7 @@ def ticket_auto_escalate(ticket: Ticket, *, overrun_minutes: int) -> Ticket:
 
 def ticket_return(actor, ticket: Ticket, *, instructions: str, version: int | None = None) -> Ticket:
     """Send the ticket back to the desk that referred it, with instructions to finish the job there."""
-    instructions = _text(instructions, "instructions", _("Give the lower desk instructions."))
+    instructions = _required_text(instructions, "instructions", _("Give the lower desk instructions."))
     with _acting(actor, ticket, Action.RETURN, version) as change:
         # The workflow's guards checked there is one, with an agent to answer.
         target = change.facts.referrer
@@ -486,7 +486,7 @@ def ticket_transfer(
     actor, ticket: Ticket, *, to_desk: OrgUnit, note: str, version: int | None = None
 ) -> Ticket:
     """Hand the ticket to another central service, with a note."""
-    note = _text(note, "note", _("Say why the ticket goes to that service."))
+    note = _required_text(note, "note", _("Say why the ticket goes to that service."))
     with _acting(actor, ticket, Action.TRANSFER, version) as change:
         if (
             not isinstance(to_desk, OrgUnit)
@@ -509,7 +509,7 @@ def ticket_transfer(
 
 def ticket_resolve(actor, ticket: Ticket, *, resolution: str, version: int | None = None) -> Ticket:
     """The holding desk solved the problem; the requester can confirm or reopen."""
-    resolution = _text(resolution, "resolution", _("Explain the resolution to the requester."))
+    resolution = _required_text(resolution, "resolution", _("Explain the resolution to the requester."))
     with _acting(actor, ticket, Action.RESOLVE, version) as change:
         _first_response(change)
         change.set(resolved_at=change.now)
@@ -530,7 +530,7 @@ def ticket_close(actor, ticket: Ticket, *, version: int | None = None) -> Ticket
 
 def ticket_reopen(actor, ticket: Ticket, *, reason: str, version: int | None = None) -> Ticket:
     """The requester says the problem is not solved, within the reopening delay."""
-    reason = _text(reason, "reason", _("Say why the problem is not solved."))
+    reason = _required_text(reason, "reason", _("Say why the problem is not solved."))
     # Within the reopening delay: a guard of the workflow table.
     with _acting(actor, ticket, Action.REOPEN, version) as change:
         change.set(resolved_at=None, closed_at=None)

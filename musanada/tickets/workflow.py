@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from musanada.core.errors import ErrorCode
+from musanada.org.models import Level
 
 
 class Status(models.TextChoices):
@@ -89,8 +90,7 @@ class Party(models.TextChoices):
     SYSTEM = "system", _("System")
 
 
-# Levels, as in org.models.Level (kept as plain strings: this module imports nothing of the database).
-SCHOOL, PROVINCE, ACADEMY, CENTRAL = "school", "province", "academy", "central"
+SCHOOL, PROVINCE, ACADEMY, CENTRAL = Level.SCHOOL, Level.PROVINCE, Level.ACADEMY, Level.CENTRAL
 ALL_LEVELS = frozenset({SCHOOL, PROVINCE, ACADEMY, CENTRAL})
 
 

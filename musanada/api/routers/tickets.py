@@ -80,7 +80,7 @@ def ticket_out(ticket) -> dict:
     }
 
 
-def ticket_detail(user, ticket) -> dict:
+def ticket_detail_out(user, ticket) -> dict:
     history = policy.visible_events(user, ticket).select_related("actor").prefetch_related("attachments")
     items = []
     for event, text in events.describe_all(history):
@@ -119,7 +119,7 @@ def ticket_detail(user, ticket) -> dict:
 
 
 def _fresh_detail(user, reference: str) -> dict:
-    return ticket_detail(user, selectors.ticket_get_for(user, reference))
+    return ticket_detail_out(user, selectors.ticket_get_for(user, reference))
 
 
 # Listing ---------------------------------------------------------------------------------------------
@@ -199,7 +199,7 @@ def _filing_unit(user, code: str | None) -> OrgUnit:
     return unit
 
 
-def _category(code: str | None, field: str = "category") -> Category:
+def _category_by_code(code: str | None, field: str = "category") -> Category:
     category = Category.objects.filter(code=code, is_active=True).first() if code else None
     if category is None:
         raise InvalidInput(_("Choose a valid category."), code=ErrorCode.INVALID_CATEGORY, field=field)
@@ -262,7 +262,7 @@ def ticket_create(
         ticket = services.ticket_file(
             user,
             unit=_filing_unit(user, payload.unit),
-            category=_category(payload.category),
+            category=_category_by_code(payload.category),
             subject=payload.subject,
             description=payload.description,
             priority=payload.priority,
@@ -326,7 +326,7 @@ def _service_desk(code: str):
 
 # How the API's codes become the objects a service takes, by kind of field.
 _FROM_CODE = {
-    Kind.CATEGORY: _category,
+    Kind.CATEGORY: _category_by_code,
     Kind.DESK_AGENT: _user,
     Kind.CENTRAL_SERVICE: lambda code, field: _service_desk(code),
 }
