@@ -4,6 +4,7 @@ import os
 from datetime import timedelta
 
 import pytest
+from django.apps import apps
 from django.utils import timezone
 
 from musanada.demo.people import ensure_demo_people
@@ -86,7 +87,12 @@ def redis_broker(settings):
 
 @pytest.fixture
 def clock(monkeypatch):
-    """The clock (the one boundary tests may patch), frozen at a known instant and moved by hand."""
+    """The clock, the one boundary tests may patch: frozen at the instant the test starts, then set
+    (`clock.now = …`) or moved (`clock.advance(days=1)`) by hand before acting through the services.
+
+    What took its own copy of `timezone.now` when it loaded reads the same clock: the model fields declared
+    with `default=timezone.now` (jobs, API tokens and idempotency keys) and django-axes (the sign-in lockout).
+    """
 
     class Clock:
         now = timezone.now()
@@ -95,5 +101,16 @@ def clock(monkeypatch):
             self.now += timedelta(**delta)
 
     frozen = Clock()
-    monkeypatch.setattr(timezone, "now", lambda: frozen.now)
+    real_now = timezone.now
+
+    def read():
+        return frozen.now
+
+    monkeypatch.setattr(timezone, "now", read)
+    monkeypatch.setattr("axes.handlers.proxy.now", read)
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if field.default is real_now:
+                # Field.get_default calls the cached `_get_default`, which holds the function it was given.
+                monkeypatch.setattr(field, "_get_default", read)
     return frozen

@@ -7,13 +7,11 @@ the same guarantee is checked with a stale version instead.
 import threading
 from datetime import timedelta
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.utils import timezone
 
 from musanada.core.errors import Conflict
 from musanada.org.models import Role
@@ -21,8 +19,11 @@ from musanada.org.services import membership_grant
 from musanada.tickets import services
 from musanada.tickets.models import Attachment, Event, Ticket
 from musanada.tickets.workflow import EventKind, Status
+from tests.helpers import file_request
 
 ROUNDS = 10
+# The tickets of these races are a school head's requests (tests.helpers.file_request(people["head"])): they
+# land on the MA-01-01 provincial desk, where the agents race.
 on_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="real concurrent transactions need PostgreSQL (set DATABASE_URL=postgres://...)",
@@ -31,17 +32,6 @@ PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
     b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
 )
-
-
-def file_for_province(people, units, categories):
-    """A school head's request: it lands on the MA-01-01 provincial desk."""
-    return services.ticket_file(
-        people["head"],
-        unit=units["01001A"],
-        category=categories["massar"],
-        subject="Massar indisponible",
-        description="Aucune page ne s'ouvre depuis ce matin.",
-    )
 
 
 @pytest.fixture
@@ -91,11 +81,11 @@ def race(calls):
 @on_postgres
 @pytest.mark.parametrize("action", list(ACTIONS))
 def test_two_agents_acting_at_once_one_wins_and_the_other_gets_a_conflict(
-    transactional_db, people, units, categories, two_agents, action
+    transactional_db, people, two_agents, action
 ):
     act, event_kind = ACTIONS[action]
     for _round in range(ROUNDS):
-        ticket = file_for_province(people, units, categories)
+        ticket = file_request(people["head"])
         # Both agents opened the same page: each holds the ticket at version 1.
         copies = [Ticket.objects.get(pk=ticket.pk) for _ in two_agents]
         outcomes = race(
@@ -118,15 +108,15 @@ def test_two_agents_acting_at_once_one_wins_and_the_other_gets_a_conflict(
 
 @pytest.mark.postgres
 @on_postgres
-def test_the_requester_confirming_while_the_job_closes_leaves_one_close(
-    transactional_db, people, units, categories
-):
-    ago = timezone.now() - timedelta(days=settings.MUSANADA["AUTO_CLOSE_DAYS"], hours=1)
+def test_the_requester_confirming_while_the_job_closes_leaves_one_close(transactional_db, people, clock):
+    now = clock.now
+    ago = now - timedelta(days=settings.MUSANADA["AUTO_CLOSE_DAYS"], hours=1)
     for _round in range(ROUNDS):
-        ticket = file_for_province(people, units, categories)
+        ticket = file_request(people["head"])
         # Resolved long enough ago for the job, yet still within the requester's reach.
-        with mock.patch("django.utils.timezone.now", return_value=ago):
-            services.ticket_resolve(people["province"], ticket, resolution="Réglé.")
+        clock.now = ago
+        services.ticket_resolve(people["province"], ticket, resolution="Réglé.")
+        clock.now = now
         # The requester confirms from the page they opened while the nightly job closes it.
         page = Ticket.objects.get(pk=ticket.pk)
         outcomes = race(
@@ -150,7 +140,9 @@ def test_requests_filed_at_the_same_moment_get_distinct_references(
     transactional_db, people, units, categories
 ):
     filers = 8
-    outcomes = race([lambda: file_for_province(people, units, categories) for _ in range(filers)])
+    outcomes = race(
+        [lambda: file_request(people["head"], units["01001A"], categories["massar"]) for _ in range(filers)]
+    )
     assert all(isinstance(o, Ticket) for o in outcomes), outcomes
     references = sorted(o.reference for o in outcomes)
     assert len(set(references)) == filers
@@ -180,11 +172,9 @@ def state(ticket):
 
 
 @pytest.mark.parametrize("action", list(ACTIONS))
-def test_an_agent_acting_on_a_page_someone_else_changed_gets_a_conflict(
-    people, units, categories, two_agents, action
-):
+def test_an_agent_acting_on_a_page_someone_else_changed_gets_a_conflict(people, two_agents, action):
     act, event_kind = ACTIONS[action]
-    ticket = file_for_province(people, units, categories)
+    ticket = file_request(people["head"])
     first, second = two_agents
     mine, theirs = Ticket.objects.get(pk=ticket.pk), Ticket.objects.get(pk=ticket.pk)
     act(first, mine)
@@ -197,8 +187,8 @@ def test_an_agent_acting_on_a_page_someone_else_changed_gets_a_conflict(
 
 
 @pytest.mark.parametrize("offset", [-1, +1])
-def test_an_explicit_version_other_than_the_current_one_is_refused(people, units, categories, offset):
-    ticket = file_for_province(people, units, categories)
+def test_an_explicit_version_other_than_the_current_one_is_refused(people, offset):
+    ticket = file_request(people["head"])
     services.ticket_take(people["province"], ticket)
     assert ticket.version == 2
     before = state(ticket)
@@ -209,8 +199,8 @@ def test_an_explicit_version_other_than_the_current_one_is_refused(people, units
     assert state(ticket) == before
 
 
-def test_a_stale_reply_with_a_file_leaves_no_file_behind(people, units, categories):
-    ticket = file_for_province(people, units, categories)
+def test_a_stale_reply_with_a_file_leaves_no_file_behind(people):
+    ticket = file_request(people["head"])
     services.ticket_take(people["province"], ticket)
     before = state(ticket)
     upload = SimpleUploadedFile("capture.png", PNG, content_type="image/png")
@@ -219,8 +209,8 @@ def test_a_stale_reply_with_a_file_leaves_no_file_behind(people, units, categori
     assert state(ticket) == before
 
 
-def test_the_current_version_is_accepted(people, units, categories):
-    ticket = file_for_province(people, units, categories)
+def test_the_current_version_is_accepted(people):
+    ticket = file_request(people["head"])
     services.ticket_take(people["province"], ticket, version=1)
     services.ticket_resolve(people["province"], ticket, resolution="Réglé.", version=2)
     assert Ticket.objects.get(pk=ticket.pk).status == Status.RESOLVED

@@ -3,6 +3,7 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from musanada.tickets import services
+from tests.helpers import file_request
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
@@ -10,18 +11,8 @@ PNG = (
 )
 
 
-def _ticket(people, units, categories):
-    return services.ticket_file(
-        people["teacher"],
-        unit=units["01001A"],
-        category=categories["massar"],
-        subject="Capture",
-        description="d",
-    )
-
-
-def test_a_requester_uploads_a_file_and_the_desk_downloads_it(api, people, units, categories):
-    ticket = _ticket(people, units, categories)
+def test_a_requester_uploads_a_file_and_the_desk_downloads_it(api, people):
+    ticket = file_request(people["teacher"])
     uploaded = api["teacher"].upload(
         f"/tickets/{ticket.reference}/attachments", [SimpleUploadedFile("ecran.png", PNG, "image/png")]
     )
@@ -41,8 +32,8 @@ def test_a_requester_uploads_a_file_and_the_desk_downloads_it(api, people, units
     assert hidden.status_code == 404 and hidden.json()["code"] == "not_found"
 
 
-def test_a_disguised_file_is_refused_and_nothing_is_added(api, people, units, categories):
-    ticket = _ticket(people, units, categories)
+def test_a_disguised_file_is_refused_and_nothing_is_added(api, people):
+    ticket = file_request(people["teacher"])
     refused = api["teacher"].upload(
         f"/tickets/{ticket.reference}/attachments", [SimpleUploadedFile("rapport.pdf", b"MZ\x90\x00binary")]
     )
@@ -51,8 +42,8 @@ def test_a_disguised_file_is_refused_and_nothing_is_added(api, people, units, ca
     assert not ticket.attachments.exists()
 
 
-def test_files_of_an_internal_note_are_not_served_to_the_requester(api, people, units, categories):
-    ticket = _ticket(people, units, categories)
+def test_files_of_an_internal_note_are_not_served_to_the_requester(api, people):
+    ticket = file_request(people["teacher"])
     services.ticket_note(
         people["head"], ticket, body="capture interne", files=[SimpleUploadedFile("interne.png", PNG)]
     )

@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 
 from musanada.api.auth import CallerThrottle
-from musanada.tickets import services
 from tests.api.conftest import ApiClient
+from tests.helpers import file_request
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code", "errors"}
 
@@ -21,25 +21,13 @@ def problem(response, status: int, code: str) -> dict:
 
 
 @pytest.fixture
-def ticket(people, units, categories):
-    return services.ticket_file(
-        people["teacher"],
-        unit=units["01001A"],
-        category=categories["massar"],
-        subject="Bulletins",
-        description="Impression impossible",
-    )
+def ticket(people):
+    return file_request(people["teacher"])
 
 
 @pytest.fixture
-def outsider_ticket(people, units, categories):
-    return services.ticket_file(
-        people["outsider_teacher"],
-        unit=units["02001D"],
-        category=categories["massar"],
-        subject="Absences",
-        description="Saisie impossible",
-    )
+def outsider_ticket(people):
+    return file_request(people["outsider_teacher"])
 
 
 def test_a_caller_of_one_academy_gets_404_for_a_ticket_of_another_exactly_like_a_missing_one(

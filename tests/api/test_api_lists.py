@@ -1,21 +1,13 @@
 """Lists over the API: filters, and cursor pages that neither skip nor repeat."""
 
 from datetime import timedelta
-from unittest import mock
-
-from django.utils import timezone
 
 from musanada.tickets import services
+from tests.helpers import file_request
 
 
-def _file(people, units, categories, username="teacher", unit="01001A", category="massar"):
-    return services.ticket_file(
-        people[username], unit=units[unit], category=categories[category], subject="s", description="d"
-    )
-
-
-def test_cursor_pages_walk_every_visible_ticket_once_newest_first(api, people, units, categories):
-    filed = [_file(people, units, categories) for _ in range(7)]
+def test_cursor_pages_walk_every_visible_ticket_once_newest_first(api, people):
+    filed = [file_request(people["teacher"]) for _ in range(7)]
     seen, cursor, pages = [], None, 0
     while True:
         params = {"limit": 3, **({"cursor": cursor} if cursor else {})}
@@ -30,13 +22,16 @@ def test_cursor_pages_walk_every_visible_ticket_once_newest_first(api, people, u
 
 
 def test_filters_narrow_the_list_to_status_desk_category_origin_and_recent_changes(
-    api, people, units, categories
+    api, people, categories, clock
 ):
-    start = timezone.now()
-    with mock.patch("django.utils.timezone.now", return_value=start - timedelta(days=3)):
-        old = _file(people, units, categories)
-    school = _file(people, units, categories, category="massar-grades")
-    other_school = _file(people, units, categories, username="head2", unit="01002B")
+    start = clock.now
+    clock.now = start - timedelta(days=3)
+    old = file_request(people["teacher"])
+    clock.now = start
+    school = file_request(people["teacher"], category=categories["massar-grades"])
+    clock.advance(seconds=1)
+    other_school = file_request(people["head2"])
+    clock.advance(seconds=1)
     services.ticket_escalate(people["head"], school, note="essayé")
 
     def refs(**params):

@@ -3,6 +3,7 @@
 from musanada.tickets import services
 from musanada.tickets.models import Ticket
 from musanada.tickets.workflow import Priority
+from tests.helpers import file_request
 
 SUBJECT = "تعذر إدخال النقط"
 DESCRIPTION = "لا يقبل النظام إدخال نقط المراقبة المستمرة للقسم 3."
@@ -15,15 +16,10 @@ NOTES = {
 RESOLUTION = "تم تصحيح الخلل في الخادم."
 
 
-def walk_through_services(people, units, categories) -> Ticket:
+def walk_through_services(people, categories) -> Ticket:
     """The walk of tests/test_memo_walk.py, step for step."""
-    ticket = services.ticket_file(
-        people["teacher"],
-        unit=units["01001A"],
-        category=categories["massar"],
-        subject=SUBJECT,
-        description=DESCRIPTION,
-        priority=Priority.NORMAL,
+    ticket = file_request(
+        people["teacher"], subject=SUBJECT, description=DESCRIPTION, priority=Priority.NORMAL
     )
     services.ticket_take(people["head"], ticket)
     services.ticket_escalate(
@@ -50,9 +46,7 @@ def history(ticket: Ticket) -> list:
     return rows
 
 
-def test_memo_walk_over_the_api_ends_with_the_same_history_as_through_the_services(
-    api, people, units, categories
-):
+def test_memo_walk_over_the_api_ends_with_the_same_history_as_through_the_services(api, people, categories):
     teacher, head, province, region, central = (
         api[name] for name in ("teacher", "head", "province", "region", "central")
     )
@@ -98,7 +92,7 @@ def test_memo_walk_over_the_api_ends_with_the_same_history_as_through_the_servic
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
 
     over_api = Ticket.objects.get(reference=reference)
-    through_services = walk_through_services(people, units, categories)
+    through_services = walk_through_services(people, categories)
     assert history(over_api) == history(through_services)
     assert (over_api.status, over_api.desk, over_api.category, over_api.priority, over_api.subject) == (
         through_services.status,
@@ -168,13 +162,7 @@ def test_return_and_transfer_move_the_ticket_like_on_the_web(api, people):
     returned = api["province"].post(f"/tickets/{reference}/return", {"instructions": "Videz le cache"})
     assert returned.status_code == 200 and returned.json()["desk"]["code"] == "01001A"
 
-    central_ticket = services.ticket_file(
-        people["central"],
-        unit=people["central"].memberships.get().unit,
-        category=services.Category.objects.get(code="massar"),
-        subject="Export",
-        description="Export en échec",
-    )
+    central_ticket = file_request(people["central"])
     moved = api["central"].post(
         f"/tickets/{central_ticket.reference}/transfer", {"to_desk": "MEN-ACCOUNTS", "note": "Comptes"}
     )
