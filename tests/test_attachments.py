@@ -14,6 +14,7 @@ from musanada.core.errors import InvalidInput
 from musanada.tickets import services
 from musanada.tickets.models import Attachment, Event, Ticket
 from musanada.tickets.workflow import EventKind
+from tests.helpers import file_request
 
 # A 1×1 transparent PNG.
 PNG = (
@@ -56,17 +57,6 @@ def media_files():
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
-def file_with(people, units, categories, files):
-    return services.ticket_file(
-        people["teacher"],
-        unit=units["01001A"],
-        category=categories["massar"],
-        subject="Capture de l'erreur",
-        description="Voir la pièce jointe.",
-        files=files,
-    )
-
-
 def counts():
     return Ticket.objects.count(), Event.objects.count(), Attachment.objects.count(), media_files()
 
@@ -87,10 +77,8 @@ def counts():
         ),
     ],
 )
-def test_a_valid_file_is_stored_with_the_type_read_from_its_content(
-    people, units, categories, name, content, content_type
-):
-    ticket = file_with(people, units, categories, [upload(name, content)])
+def test_a_valid_file_is_stored_with_the_type_read_from_its_content(people, name, content, content_type):
+    ticket = file_request(people["teacher"], files=[upload(name, content)])
     attachment = Attachment.objects.get(ticket=ticket)
     assert attachment.content_type == content_type
     assert attachment.original_name == name
@@ -105,15 +93,15 @@ def test_a_valid_file_is_stored_with_the_type_read_from_its_content(
     assert media_files() == [stored]
 
 
-def test_several_files_are_stored_on_one_event(people, units, categories):
-    ticket = file_with(people, units, categories, [upload("a.png", PNG), upload("b.pdf", PDF)])
+def test_several_files_are_stored_on_one_event(people):
+    ticket = file_request(people["teacher"], files=[upload("a.png", PNG), upload("b.pdf", PDF)])
     types = sorted(ticket.attachments.values_list("content_type", flat=True))
     assert types == ["application/pdf", "image/png"]
     assert len(media_files()) == 2
 
 
-def test_the_requester_and_the_desk_add_files_later(people, units, categories):
-    ticket = file_with(people, units, categories, [])
+def test_the_requester_and_the_desk_add_files_later(people):
+    ticket = file_request(people["teacher"], files=[])
     services.ticket_attach(people["teacher"], ticket, files=[upload("capture.png", PNG)])
     services.ticket_reply(people["head"], ticket, body="La procédure.", files=[upload("guide.pdf", PDF)])
     added = ticket.events.get(kind=EventKind.ATTACHMENT_ADDED)
@@ -151,13 +139,11 @@ BAD_FILES = {
 
 
 @pytest.mark.parametrize("case", list(BAD_FILES))
-def test_a_bad_file_refuses_the_whole_request_and_leaves_nothing_behind(
-    people, units, categories, small_limit, case
-):
+def test_a_bad_file_refuses_the_whole_request_and_leaves_nothing_behind(people, small_limit, case):
     files, code = BAD_FILES[case]
     before = counts()
     with pytest.raises(InvalidInput) as refused:
-        file_with(people, units, categories, files)
+        file_request(people["teacher"], files=files)
     assert refused.value.field == "attachments"
     assert refused.value.code == code
     message = str(refused.value)
@@ -167,8 +153,8 @@ def test_a_bad_file_refuses_the_whole_request_and_leaves_nothing_behind(
 
 
 @pytest.mark.parametrize("case", ["oversized", "pdf named report.docx", "too many"])
-def test_a_bad_file_added_later_leaves_the_ticket_as_it_was(people, units, categories, small_limit, case):
-    ticket = file_with(people, units, categories, [upload("capture.png", PNG)])
+def test_a_bad_file_added_later_leaves_the_ticket_as_it_was(people, small_limit, case):
+    ticket = file_request(people["teacher"], files=[upload("capture.png", PNG)])
     before = (Ticket.objects.get(pk=ticket.pk).version, counts())
     with pytest.raises(InvalidInput) as refused:
         services.ticket_attach(people["teacher"], ticket, files=BAD_FILES[case][0])
@@ -176,30 +162,28 @@ def test_a_bad_file_added_later_leaves_the_ticket_as_it_was(people, units, categ
     assert (Ticket.objects.get(pk=ticket.pk).version, counts()) == before
 
 
-def test_the_refusal_names_the_file_and_the_limit_in_the_reader_language(
-    people, units, categories, small_limit
-):
+def test_the_refusal_names_the_file_and_the_limit_in_the_reader_language(people, small_limit):
     with translation.override("ar"), pytest.raises(InvalidInput) as refused:
-        file_with(people, units, categories, [upload("big.png", PNG + b"\x00" * 2048)])
+        file_request(people["teacher"], files=[upload("big.png", PNG + b"\x00" * 2048)])
     with translation.override("en"):
         assert str(refused.value) == "The file “big.png” is larger than the 1.0\xa0KB allowed."
     with translation.override("fr"):
         assert "big.png" in str(refused.value) and "1,0" in str(refused.value)
 
 
-def test_the_refusal_of_a_disguised_file_names_the_claimed_extension(people, units, categories):
+def test_the_refusal_of_a_disguised_file_names_the_claimed_extension(people):
     with pytest.raises(InvalidInput) as refused:
-        file_with(people, units, categories, [upload("report.docx", PDF)])
+        file_request(people["teacher"], files=[upload("report.docx", PDF)])
     assert "report.docx" in str(refused.value) and ".docx" in str(refused.value)
 
 
-def test_the_default_limits_allow_ten_files_of_ten_megabytes(people, units, categories):
+def test_the_default_limits_allow_ten_files_of_ten_megabytes(people):
     assert settings.MUSANADA["ATTACHMENT_MAX_FILES"] == 10
     limit = settings.MUSANADA["ATTACHMENT_MAX_BYTES"]
     assert limit == 10 * 1024 * 1024
     at_limit = upload("scan.pdf", PDF + b"\n" * (limit - len(PDF)))
-    ticket = file_with(people, units, categories, [at_limit] + [upload(f"p{i}.png", PNG) for i in range(9)])
+    ticket = file_request(people["teacher"], files=[at_limit] + [upload(f"p{i}.png", PNG) for i in range(9)])
     assert ticket.attachments.count() == 10
     with pytest.raises(InvalidInput) as refused:
-        file_with(people, units, categories, [upload("scan.pdf", PDF + b"\n" * (limit + 1 - len(PDF)))])
+        file_request(people["teacher"], files=[upload("scan.pdf", PDF + b"\n" * (limit + 1 - len(PDF)))])
     assert refused.value.code == "file_too_large"

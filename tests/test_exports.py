@@ -11,14 +11,13 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.urls import reverse
 
 from musanada.reports.services import rollup_range
-from musanada.tickets import policy, services
+from musanada.tickets import policy
 from musanada.tickets.models import Ticket
-
-TEXT = "وصف المشكل بالتفصيل."
+from tests.helpers import file_request
 
 
 @pytest.fixture
-def tickets(people, units, categories):
+def tickets(people, units):
     made = []
     for requester, unit in [
         ("teacher", "01001A"),
@@ -27,15 +26,7 @@ def tickets(people, units, categories):
         ("province2", "MA-01-03"),
         ("outsider_teacher", "02001D"),
     ]:
-        made.append(
-            services.ticket_file(
-                people[requester],
-                unit=units[unit],
-                category=categories["massar"],
-                subject="=HYPERLINK(1)",
-                description=TEXT,
-            )
-        )
+        made.append(file_request(people[requester], units[unit], subject="=HYPERLINK(1)"))
     return made
 
 
@@ -61,7 +52,7 @@ def test_ticket_export_streams_the_rows_the_observer_may_list_and_no_other_provi
     assert all(row[1] == "'=HYPERLINK(1)" for row in rows[1:])
 
 
-def test_ticket_export_keeps_the_inbox_filters(tickets, people, client, units):
+def test_ticket_export_keeps_the_inbox_filters(tickets, people, client):
     client.force_login(people["supervisor"])
     rows = _csv_rows(client.get(reverse("tickets-export", args=["csv"]), {"tab": "all", "unit": "MA-01-03"}))
     assert [row[0] for row in rows[1:]] == [tickets[3].reference]

@@ -13,8 +13,8 @@ from django.utils.translation import pgettext
 
 from musanada.org.imports import ImportRefused, import_staff, import_units
 from musanada.org.models import Membership, OrgUnit, Role, User
-from musanada.tickets import services
 from musanada.tickets.models import Ticket
+from tests.helpers import file_request
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
 
@@ -141,13 +141,7 @@ def test_a_teacher_who_moved_school_moves_membership_and_leaves_their_tickets_wh
 ):
     teacher = people["teacher"]
     import_staff(staff_csv("T0001,teacher,سعاد,العلوي,teacher@demo.musanada.ma,01001A,staff,ar,true"))
-    ticket = services.ticket_file(
-        teacher,
-        unit=units["01001A"],
-        category=categories["massar-grades"],
-        subject="Notes introuvables",
-        description="Les notes du contrôle 2 ont disparu.",
-    )
+    ticket = file_request(teacher, units["01001A"], categories["massar-grades"])
     history = list(ticket.events.order_by("pk").values_list("pk", "kind", "created_at"))
 
     report = import_staff(staff_csv("T0001,,سعاد,العلوي,teacher@demo.musanada.ma,01002B,staff,ar,true"))

@@ -17,20 +17,14 @@ from musanada.reports.services import rollup_range, rollup_recent
 from musanada.tickets import services
 from musanada.tickets.models import Ticket
 from musanada.tickets.workflow import OPEN_STATUSES
+from tests.helpers import file_request
 
 CASABLANCA = ZoneInfo("Africa/Casablanca")
 START = datetime(2026, 3, 2, 9, 0, tzinfo=CASABLANCA)  # a Monday
-TEXT = "وصف المشكل بالتفصيل."
-
-
-def _file(people, units, categories, requester, unit, category):
-    return services.ticket_file(
-        people[requester], unit=units[unit], category=categories[category], subject="طلب", description=TEXT
-    )
 
 
 @pytest.fixture
-def population(clock, people, units, categories):
+def population(clock, people, categories):
     """Tickets of two provinces of one academy and of another academy, taken through every level.
 
     Filed over five days; resolved at each level after different delays, escalated, or left open.
@@ -39,7 +33,7 @@ def population(clock, people, units, categories):
     for i in range(16):
         clock.now = START + timedelta(days=i % 5, hours=i % 7)
         category = "massar-grades" if i % 2 else "accounts"
-        ticket = _file(people, units, categories, "teacher", "01001A", category)
+        ticket = file_request(people["teacher"], category=categories[category])
         made.append(ticket)
         clock.advance(minutes=20 * (i + 1))
         kind = i % 4
@@ -65,9 +59,9 @@ def population(clock, people, units, categories):
             services.ticket_resolve(people["region"], ticket, resolution="تم في الأكاديمية.")
     for i in range(3):
         clock.now = START + timedelta(days=i, hours=2)
-        made.append(_file(people, units, categories, "head2", "01002B", "massar"))
-        made.append(_file(people, units, categories, "province2", "MA-01-03", "massar"))
-        other = _file(people, units, categories, "outsider_teacher", "02001D", "accounts")
+        made.append(file_request(people["head2"]))
+        made.append(file_request(people["province2"]))
+        other = file_request(people["outsider_teacher"], category=categories["accounts"])
         made.append(other)
         if i == 0:
             clock.advance(hours=4)
@@ -225,9 +219,7 @@ def test_a_reversed_period_is_refused_with_a_message_and_the_default_shown(peopl
     assert response.context["form"].non_field_errors()
 
 
-def test_rollup_is_idempotent_and_the_periodic_job_refreshes_today(
-    population, clock, people, units, categories
-):
+def test_rollup_is_idempotent_and_the_periodic_job_refreshes_today(population, clock, people, units):
     day = START.date()
     before = sorted(
         DailyUnitStats.objects.filter(day=day).values_list("unit_id", "level", "system_id", "filed")
@@ -238,7 +230,7 @@ def test_rollup_is_idempotent_and_the_periodic_job_refreshes_today(
     )
     assert before == after
     clock.now = START + timedelta(days=8, hours=1)
-    _file(people, units, categories, "teacher", "01001A", "massar")
+    file_request(people["teacher"])
     rollup_recent()
     today = DailyUnitStats.objects.filter(day=clock.now.date(), unit=units["01001A"], level="")
     assert sum(today.values_list("filed", flat=True)) == 1
@@ -261,7 +253,7 @@ def test_charts_mirror_the_time_axis_in_right_to_left_and_escape_labels():
     assert "&lt;script&gt;" in bar_chart("t", [("<script>", 3)], rtl=True)
 
 
-def test_bench_generator_population_gives_the_same_figures_as_its_rows(people, units):
+def test_bench_generator_population_gives_the_same_figures_as_its_rows(people):
     from musanada.demo import bench_tickets as generator
     from musanada.reports.services import level_visit_model
 

@@ -10,17 +10,7 @@ from musanada.tickets import policy, services
 from musanada.tickets.events import describe
 from musanada.tickets.models import Ticket
 from musanada.tickets.workflow import EventKind, Status
-
-
-def file(user, unit, category, **overrides):
-    fields = dict(
-        unit=unit,
-        category=category,
-        subject="Massar ne répond pas",
-        description="La page de saisie des notes reste blanche.",
-    )
-    fields.update(overrides)
-    return services.ticket_file(user, **fields)
+from tests.helpers import file_request
 
 
 def kinds(ticket):
@@ -41,7 +31,7 @@ def new_user(django_user_model):
 
 
 def test_teacher_request_lands_on_the_school_desk(people, units, categories):
-    ticket = file(people["teacher"], units["01001A"], categories["massar"])
+    ticket = file_request(people["teacher"], units["01001A"], categories["massar"])
     assert ticket.desk == units["01001A"]
     assert ticket.origin_unit == units["01001A"]
     assert ticket.status == Status.NEW
@@ -51,28 +41,28 @@ def test_teacher_request_lands_on_the_school_desk(people, units, categories):
 
 
 def test_school_head_request_lands_on_the_provincial_desk(people, units, categories):
-    ticket = file(people["head"], units["01001A"], categories["massar"])
+    ticket = file_request(people["head"], units["01001A"], categories["massar"])
     assert ticket.desk == units["MA-01-01"]
     assert ticket.origin_unit == units["01001A"]
     assert kinds(ticket) == [EventKind.FILED]
 
 
 def test_provincial_agent_request_lands_on_the_provincial_desk(people, units, categories):
-    ticket = file(people["province"], units["MA-01-01"], categories["massar"])
+    ticket = file_request(people["province"], units["MA-01-01"], categories["massar"])
     assert ticket.desk == units["MA-01-01"]
 
 
 def test_provincial_staff_request_lands_on_the_provincial_desk(people, units, categories, new_user):
     clerk = new_user("province_clerk")
     membership_grant(clerk, units["MA-01-01"], Role.STAFF)
-    ticket = file(clerk, units["MA-01-01"], categories["accounts"])
+    ticket = file_request(clerk, units["MA-01-01"], categories["accounts"])
     assert ticket.desk == units["MA-01-01"]
 
 
 def test_academy_staff_request_lands_on_the_regional_desk(people, units, categories, new_user):
     officer = new_user("academy_officer")
     membership_grant(officer, units["MA-01"], Role.STAFF)
-    ticket = file(officer, units["MA-01"], categories["massar"])
+    ticket = file_request(officer, units["MA-01"], categories["massar"])
     assert ticket.desk == units["MA-01"]
     assert kinds(ticket) == [EventKind.FILED]
 
@@ -90,7 +80,7 @@ def test_central_staff_request_lands_on_the_service_that_owns_the_category(
 ):
     analyst = new_user("central_analyst")
     membership_grant(analyst, units["MEN"], Role.STAFF)
-    ticket = file(analyst, units["MEN"], categories[category])
+    ticket = file_request(analyst, units["MEN"], categories[category])
     assert ticket.desk == units[service]
     assert kinds(ticket) == [EventKind.FILED]
 
@@ -101,7 +91,7 @@ def test_central_request_stays_on_its_service_even_when_nobody_answers_there_yet
     analyst = new_user("central_analyst")
     membership_grant(analyst, units["MEN"], Role.STAFF)
     assert not Membership.objects.filter(unit=units["MEN-HR"]).exists()
-    ticket = file(analyst, units["MEN"], categories["masirh"])
+    ticket = file_request(analyst, units["MEN"], categories["masirh"])
     assert ticket.desk == units["MEN-HR"]
     assert kinds(ticket) == [EventKind.FILED]
 
@@ -109,8 +99,8 @@ def test_central_request_stays_on_its_service_even_when_nobody_answers_there_yet
 def test_teacher_in_two_schools_files_for_the_school_they_choose(people, units, categories):
     teacher = people["teacher"]
     membership_grant(teacher, units["01002B"], Role.STAFF)
-    first = file(teacher, units["01001A"], categories["massar"])
-    second = file(teacher, units["01002B"], categories["massar"])
+    first = file_request(teacher, units["01001A"], categories["massar"])
+    second = file_request(teacher, units["01002B"], categories["massar"])
     assert (first.desk, first.origin_unit) == (units["01001A"], units["01001A"])
     assert (second.desk, second.origin_unit) == (units["01002B"], units["01002B"])
 
@@ -118,8 +108,8 @@ def test_teacher_in_two_schools_files_for_the_school_they_choose(people, units, 
 def test_head_who_also_teaches_elsewhere_files_as_staff_there(people, units, categories):
     head = people["head"]
     membership_grant(head, units["01002B"], Role.STAFF)
-    as_teacher = file(head, units["01002B"], categories["massar"])
-    as_head = file(head, units["01001A"], categories["massar"])
+    as_teacher = file_request(head, units["01002B"], categories["massar"])
+    as_head = file_request(head, units["01001A"], categories["massar"])
     assert as_teacher.desk == units["01002B"]
     assert as_head.desk == units["MA-01-01"]
 
@@ -138,7 +128,7 @@ def test_head_who_also_teaches_elsewhere_files_as_staff_there(people, units, cat
 def test_filing_for_a_unit_one_does_not_belong_to_is_refused(people, units, categories, username, unit):
     before = Ticket.objects.count()
     with pytest.raises(InvalidInput) as refused:
-        file(people[username], units[unit], categories["massar"])
+        file_request(people[username], units[unit], categories["massar"])
     assert refused.value.code == "not_a_member" and refused.value.field == "unit"
     assert str(refused.value)
     assert Ticket.objects.count() == before
@@ -147,14 +137,14 @@ def test_filing_for_a_unit_one_does_not_belong_to_is_refused(people, units, cate
 def test_filing_for_a_unit_whose_membership_ended_is_refused(people, units, categories):
     deactivate(people["teacher"], units["01001A"])
     with pytest.raises(InvalidInput) as refused:
-        file(people["teacher"], units["01001A"], categories["massar"])
+        file_request(people["teacher"], units["01001A"], categories["massar"])
     assert refused.value.code == "not_a_member"
     assert not Ticket.objects.exists()
 
 
 def test_request_to_a_school_whose_head_left_goes_up_to_the_province_and_says_why(people, units, categories):
     deactivate(people["head"], units["01001A"])
-    ticket = file(people["teacher"], units["01001A"], categories["massar"])
+    ticket = file_request(people["teacher"], units["01001A"], categories["massar"])
     assert ticket.desk == units["MA-01-01"]
     assert ticket.origin_unit == units["01001A"]
     assert kinds(ticket) == [EventKind.FILED, EventKind.ROUTED_UP]
@@ -173,7 +163,7 @@ def test_request_to_a_school_whose_head_account_is_disabled_goes_up(people, unit
     head = people["head"]
     head.is_active = False
     head.save(update_fields=["is_active"])
-    ticket = file(people["teacher"], units["01001A"], categories["massar"])
+    ticket = file_request(people["teacher"], units["01001A"], categories["massar"])
     assert ticket.desk == units["MA-01-01"]
     assert ticket.events.get(kind=EventKind.ROUTED_UP).data["skipped"] == ["01001A"]
 
@@ -188,7 +178,7 @@ def test_request_from_a_new_school_without_a_head_goes_to_the_province(people, u
     )
     teacher = new_user("new_school_teacher")
     membership_grant(teacher, school, Role.STAFF)
-    ticket = file(teacher, school, categories["massar"])
+    ticket = file_request(teacher, school, categories["massar"])
     assert ticket.desk == units["MA-01-01"]
     assert ticket.events.get(kind=EventKind.ROUTED_UP).data["skipped"] == ["01003E"]
 
@@ -210,7 +200,7 @@ def test_request_passes_every_empty_desk_up_to_the_first_staffed_one(people, uni
     )
     teacher = new_user("remote_teacher")
     membership_grant(teacher, school, Role.STAFF)
-    ticket = file(teacher, school, categories["massar"])
+    ticket = file_request(teacher, school, categories["massar"])
     assert ticket.desk == units["MA-01"]
     routed = ticket.events.get(kind=EventKind.ROUTED_UP)
     assert routed.data["skipped"] == ["01999Z", "MA-01-99"]
@@ -219,14 +209,14 @@ def test_request_passes_every_empty_desk_up_to_the_first_staffed_one(people, uni
 def test_a_desk_staffed_only_by_an_observer_counts_as_empty(people, units, categories):
     deactivate(people["province"], units["MA-01-01"])
     # "observer" reads MA-01-01 but does not work its desk.
-    ticket = file(people["head"], units["01001A"], categories["massar"])
+    ticket = file_request(people["head"], units["01001A"], categories["massar"])
     assert ticket.desk == units["MA-01"]
     assert ticket.events.get(kind=EventKind.ROUTED_UP).data["skipped"] == ["MA-01-01"]
 
 
 def test_escalation_into_an_empty_academy_desk_goes_on_to_the_central_service(people, units, categories):
     # Nobody works the MA-02 regional desk in the demo population.
-    ticket = file(people["outsider_head"], units["02001D"], categories["massar"])
+    ticket = file_request(people["outsider_head"], units["02001D"], categories["massar"])
     assert ticket.desk == units["MA-02-01"]
     services.ticket_escalate(
         people["outsider"], ticket, note="Toute la province est touchée.", category=categories["taalim"]
@@ -243,21 +233,21 @@ def test_escalation_into_an_empty_academy_desk_goes_on_to_the_central_service(pe
 
 def test_escalation_from_a_school_into_an_empty_province_goes_on_to_the_academy(people, units, categories):
     deactivate(people["province"], units["MA-01-01"])
-    ticket = file(people["teacher"], units["01001A"], categories["massar"])
+    ticket = file_request(people["teacher"], units["01001A"], categories["massar"])
     services.ticket_escalate(people["head"], ticket, note="Redémarrage sans effet.")
     assert ticket.desk == units["MA-01"]
     assert ticket.events.get(kind=EventKind.ROUTED_UP).data["skipped"] == ["MA-01-01"]
 
 
 def test_escalation_into_a_staffed_desk_adds_no_routed_up_event(people, units, categories):
-    ticket = file(people["teacher"], units["01001A"], categories["massar"])
+    ticket = file_request(people["teacher"], units["01001A"], categories["massar"])
     services.ticket_escalate(people["head"], ticket, note="Redémarrage sans effet.")
     assert ticket.desk == units["MA-01-01"]
     assert EventKind.ROUTED_UP not in kinds(ticket)
 
 
 def test_regional_escalation_follows_the_requalified_category(people, units, categories):
-    ticket = file(people["province"], units["MA-01-01"], categories["massar"])
+    ticket = file_request(people["province"], units["MA-01-01"], categories["massar"])
     services.ticket_escalate(people["province"], ticket, note="Compte bloqué, pas Massar.")
     assert ticket.desk == units["MA-01"]
     services.ticket_escalate(

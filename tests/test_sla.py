@@ -21,6 +21,7 @@ from musanada.sla.services import sweep
 from musanada.tickets import services
 from musanada.tickets.models import Event, Ticket
 from musanada.tickets.workflow import EventKind, Priority, Status
+from tests.helpers import file_request
 
 CASABLANCA = ZoneInfo("Africa/Casablanca")
 
@@ -156,28 +157,15 @@ def target(level, priority, response, resolution):
     )
 
 
-def file(people, units, categories, priority=Priority.NORMAL):
-    return services.ticket_file(
-        people["teacher"],
-        unit=units["01001A"],
-        category=categories["massar-grades"],
-        subject="Notes non enregistrées",
-        description="Les notes du contrôle ne s'enregistrent pas.",
-        priority=priority,
-    )
-
-
 def visits(ticket):
     return list(LevelVisit.objects.filter(ticket=ticket).order_by("arrived_at", "id"))
 
 
-def test_a_ticket_filed_on_a_friday_afternoon_before_a_holiday_is_due_after_it(
-    people, units, categories, clock
-):
+def test_a_ticket_filed_on_a_friday_afternoon_before_a_holiday_is_due_after_it(people, clock):
     target("school", Priority.URGENT, 120, 480)
     # Friday 8 January 2027, 15:00; Monday 11 January is the Independence Manifesto holiday.
     clock.now = at(2027, 1, 8, 15)
-    ticket = file(people, units, categories, Priority.URGENT)
+    ticket = file_request(people["teacher"], priority=Priority.URGENT)
 
     (visit,) = visits(ticket)
     assert (visit.desk.code, visit.level, visit.arrived_at) == ("01001A", "school", clock.now)
@@ -188,19 +176,19 @@ def test_a_ticket_filed_on_a_friday_afternoon_before_a_holiday_is_due_after_it(
     assert ticket.due_at == visit.resolution_due_at
 
 
-def test_a_holiday_added_by_the_administrators_moves_the_next_deadlines(people, units, categories, clock):
+def test_a_holiday_added_by_the_administrators_moves_the_next_deadlines(people, clock):
     target("school", Priority.NORMAL, 480, 480)
     Holiday.objects.create(date=date(2026, 10, 6), name_ar="عطلة", name_fr="Congé exceptionnel")
     clock.now = at(2026, 10, 5, 16)
-    ticket = file(people, units, categories)
+    ticket = file_request(people["teacher"])
     # Half an hour on Monday, the rest on Wednesday.
     assert local(ticket.due_at) == datetime(2026, 10, 7, 16, 0)
 
 
-def test_waiting_for_the_requester_stops_the_clock(people, units, categories, clock):
+def test_waiting_for_the_requester_stops_the_clock(people, clock):
     target("school", Priority.NORMAL, 480, 3 * 480)
     clock.now = at(2026, 10, 5, 9)
-    ticket = file(people, units, categories)
+    ticket = file_request(people["teacher"])
     assert local(ticket.due_at) == datetime(2026, 10, 8, 9, 0)
 
     clock.now = at(2026, 10, 5, 10)
@@ -220,13 +208,11 @@ def test_waiting_for_the_requester_stops_the_clock(people, units, categories, cl
     assert ticket.due_at == visit.resolution_due_at
 
 
-def test_escalation_starts_the_next_levels_clock_and_keeps_the_whole_journey(
-    people, units, categories, clock
-):
+def test_escalation_starts_the_next_levels_clock_and_keeps_the_whole_journey(people, clock):
     target("school", Priority.NORMAL, 480, 3 * 480)
     target("province", Priority.NORMAL, 480, 5 * 480)
     clock.now = at(2026, 10, 5, 9)
-    ticket = file(people, units, categories)
+    ticket = file_request(people["teacher"])
     clock.now = at(2026, 10, 5, 11)
     services.ticket_escalate(people["head"], ticket, note="Essayé de vider le cache du navigateur.")
 
@@ -253,12 +239,10 @@ def test_escalation_starts_the_next_levels_clock_and_keeps_the_whole_journey(
     assert province.resolved_at - province.arrived_at == timedelta(hours=23)
 
 
-def test_reopening_restarts_the_same_levels_clock_without_counting_the_resolved_time(
-    people, units, categories, clock
-):
+def test_reopening_restarts_the_same_levels_clock_without_counting_the_resolved_time(people, clock):
     target("school", Priority.NORMAL, 480, 2 * 480)
     clock.now = at(2026, 10, 5, 9)
-    ticket = file(people, units, categories)
+    ticket = file_request(people["teacher"])
     clock.now = at(2026, 10, 5, 12)
     services.ticket_resolve(people["head"], ticket, resolution="Réglé.")
     clock.now = at(2026, 10, 6, 12)
@@ -280,10 +264,10 @@ def told(kind):
     return sorted(Notification.objects.filter(kind=kind).values_list("user__username", flat=True))
 
 
-def test_the_breach_job_notifies_the_supervisors_and_the_desk_above_once(people, units, categories, clock):
+def test_the_breach_job_notifies_the_supervisors_and_the_desk_above_once(people, clock):
     target("province", Priority.URGENT, 120, 960)
     clock.now = at(2026, 10, 5, 9)
-    ticket = file(people, units, categories, Priority.URGENT)
+    ticket = file_request(people["teacher"], priority=Priority.URGENT)
     services.ticket_escalate(people["head"], ticket, note="Rien n'y fait.")
 
     # 80% of the two hours for the first response: 10:36.
@@ -311,10 +295,10 @@ def test_the_breach_job_notifies_the_supervisors_and_the_desk_above_once(people,
     assert not Notification.objects.filter(user=people["teacher"], kind__startswith="sla_").exists()
 
 
-def test_a_ticket_answered_in_time_is_never_reported(people, units, categories, clock):
+def test_a_ticket_answered_in_time_is_never_reported(people, clock):
     target("school", Priority.URGENT, 120, 480)
     clock.now = at(2026, 10, 5, 9)
-    ticket = file(people, units, categories, Priority.URGENT)
+    ticket = file_request(people["teacher"], priority=Priority.URGENT)
     clock.now = at(2026, 10, 5, 9, 30)
     services.ticket_resolve(people["head"], ticket, resolution="Réglé tout de suite.")
     clock.now = at(2026, 10, 9, 9)
@@ -324,11 +308,11 @@ def test_a_ticket_answered_in_time_is_never_reported(people, units, categories, 
     assert not visit.response_breached and not visit.resolution_breached
 
 
-def test_automatic_escalation_when_on_moves_the_ticket_with_an_event(people, units, categories, clock):
+def test_automatic_escalation_when_on_moves_the_ticket_with_an_event(people, clock):
     target("school", Priority.URGENT, 120, 480)
     AutoEscalationRule.objects.filter(level="school").update(enabled=True, overrun_minutes=60)
     clock.now = at(2026, 10, 5, 9)
-    ticket = file(people, units, categories, Priority.URGENT)
+    ticket = file_request(people["teacher"], priority=Priority.URGENT)
     services.ticket_take(people["head"], ticket)
 
     # Due Tuesday 09:00; half an hour late is not yet the hour of overrun.
@@ -352,10 +336,10 @@ def test_automatic_escalation_when_on_moves_the_ticket_with_an_event(people, uni
     assert province.left_at is None and province.arrived_at == clock.now
 
 
-def test_automatic_escalation_is_off_by_default(people, units, categories, clock):
+def test_automatic_escalation_is_off_by_default(people, clock):
     target("school", Priority.URGENT, 120, 480)
     clock.now = at(2026, 10, 5, 9)
-    ticket = file(people, units, categories, Priority.URGENT)
+    ticket = file_request(people["teacher"], priority=Priority.URGENT)
     clock.now = at(2026, 10, 9, 16)
     result = sweep()
     assert result.escalated == 0 and result.breached == 2
@@ -364,11 +348,11 @@ def test_automatic_escalation_is_off_by_default(people, units, categories, clock
     assert not Event.objects.filter(ticket=ticket, kind=EventKind.ESCALATED).exists()
 
 
-def test_the_history_says_the_referral_was_automatic(client, people, units, categories, clock):
+def test_the_history_says_the_referral_was_automatic(client, people, clock):
     target("school", Priority.URGENT, 120, 480)
     AutoEscalationRule.objects.filter(level="school").update(enabled=True, overrun_minutes=60)
     clock.now = at(2026, 10, 5, 9)
-    ticket = file(people, units, categories, Priority.URGENT)
+    ticket = file_request(people["teacher"], priority=Priority.URGENT)
     clock.now = at(2026, 10, 7, 9)
     sweep()
     client.force_login(people["province"])
@@ -384,14 +368,12 @@ def test_the_history_says_the_referral_was_automatic(client, people, units, cate
 # Pages -------------------------------------------------------------------------------------------------
 
 
-def test_the_inbox_shows_the_time_left_and_marks_tickets_at_risk_and_breached(
-    client, people, units, categories, clock
-):
+def test_the_inbox_shows_the_time_left_and_marks_tickets_at_risk_and_breached(client, people, clock):
     target("school", Priority.URGENT, 120, 480)
     target("school", Priority.NORMAL, 480, 3 * 480)
     clock.now = at(2026, 10, 5, 9)
-    late = file(people, units, categories, Priority.URGENT)
-    calm = file(people, units, categories)
+    late = file_request(people["teacher"], priority=Priority.URGENT)
+    calm = file_request(people["teacher"])
     clock.now = at(2026, 10, 5, 11, 30)
     client.force_login(people["head"])
     page = client.get(reverse("home")).content.decode()
@@ -413,10 +395,10 @@ def test_the_inbox_shows_the_time_left_and_marks_tickets_at_risk_and_breached(
     assert 'id="ticket-sla"' not in detail
 
 
-def test_a_ticket_waiting_for_the_requester_shows_a_paused_clock(client, people, units, categories, clock):
+def test_a_ticket_waiting_for_the_requester_shows_a_paused_clock(client, people, clock):
     target("school", Priority.NORMAL, 480, 3 * 480)
     clock.now = at(2026, 10, 5, 9)
-    ticket = file(people, units, categories)
+    ticket = file_request(people["teacher"])
     services.ticket_request_info(people["head"], ticket, body="Quelle classe ?")
     clock.now = at(2026, 10, 12, 9)
     client.force_login(people["teacher"])
@@ -424,10 +406,10 @@ def test_a_ticket_waiting_for_the_requester_shows_a_paused_clock(client, people,
     assert 'data-sla="paused"' in detail
 
 
-def test_a_ticket_without_a_target_has_no_clock(people, units, categories, clock):
+def test_a_ticket_without_a_target_has_no_clock(people, clock):
     SlaPolicy.objects.filter(level="school").delete()
     clock.now = at(2026, 10, 5, 9)
-    ticket = file(people, units, categories)
+    ticket = file_request(people["teacher"])
     (visit,) = visits(ticket)
     assert visit.resolution_due_at is None and ticket.due_at is None
     clock.now = at(2026, 12, 1, 9)
@@ -435,13 +417,13 @@ def test_a_ticket_without_a_target_has_no_clock(people, units, categories, clock
     assert Ticket.objects.get(pk=ticket.pk).due_at is None
 
 
-def test_the_breach_mail_tells_the_supervisor_which_target_was_missed(people, units, categories, clock):
+def test_the_breach_mail_tells_the_supervisor_which_target_was_missed(people, clock):
     from musanada.mail import outbound
     from musanada.tickets.events import describe
 
     target("province", Priority.URGENT, 120, 960)
     clock.now = at(2026, 10, 5, 9)
-    ticket = file(people, units, categories, Priority.URGENT)
+    ticket = file_request(people["teacher"], priority=Priority.URGENT)
     services.ticket_escalate(people["head"], ticket, note="Rien n'y fait.")
     clock.now = at(2026, 10, 5, 11, 5)
     sweep()
