@@ -2,10 +2,10 @@
 
 import re
 
-from musanada.tickets import services
 from musanada.tickets.models import Ticket
 from musanada.tickets.workflow import Priority
 from tests.browser.helpers import action_form, expect, submit
+from tests.helpers import file_request
 
 
 def field_box(form, name):
@@ -59,10 +59,8 @@ def test_new_request_with_bad_data_shows_each_error_beside_its_field_and_keeps_w
 def test_referral_without_its_note_is_refused_beside_the_note_and_keeps_the_requalification(
     site, people, units, categories
 ):
-    ticket = services.ticket_file(
+    ticket = file_request(
         people["teacher"],
-        unit=units["01001A"],
-        category=categories["massar"],
         subject="تعذر إدخال الغياب",
         description="لا تظهر لائحة التلاميذ في صفحة الغياب.",
         priority=Priority.NORMAL,

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from musanada.tickets import services
 from musanada.tickets.workflow import Priority
+from tests.helpers import file_request
 
 BUDGET = 150 * 1024
 PNG = base64.b64decode(
@@ -46,22 +47,19 @@ def report(name, received, performance, record_property):
 
 
 @pytest.fixture
-def busy_desk(people, units, categories):
+def busy_desk(people, categories):
     """A full first page of open tickets at the school's desk; one long ticket referred to the province."""
     teacher, head = people["teacher"], people["head"]
     for number in range(settings.MUSANADA["PAGE_SIZE"]):
-        services.ticket_file(
+        file_request(
             teacher,
-            unit=units["01001A"],
             category=categories["massar-absences" if number % 2 else "massar-grades"],
             subject=f"تعذر تسجيل غياب تلاميذ القسم {number}",
             description="لا تظهر لائحة التلاميذ في صفحة الغياب منذ تحديث المنظومة.",
             priority=Priority.NORMAL,
         )
-    ticket = services.ticket_file(
+    ticket = file_request(
         teacher,
-        unit=units["01001A"],
-        category=categories["massar"],
         subject="تعذر إدخال نقط المراقبة المستمرة",
         description="لا يقبل النظام إدخال نقط القسم الثالث. " * 20,
         priority=Priority.NORMAL,
