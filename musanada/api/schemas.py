@@ -160,7 +160,7 @@ class ActionIn(Schema):
 
 
 # What the API takes for each kind of field of an action's declaration (tickets/actions.py): objects by code.
-_KIND_TYPES = {
+_KIND_TYPES: dict[Kind, tuple[Any, str | None]] = {
     Kind.TEXT: (Text, None),
     Kind.SUBJECT: (Text, None),
     Kind.PRIORITY: (Priority, None),
@@ -177,7 +177,7 @@ def action_schema(spec) -> type[ActionIn]:
     A field that requalifies the ticket (`from_ticket`) may be left out to keep the ticket's value; an
     optional text defaults to empty.
     """
-    fields = {}
+    fields: dict[str, Any] = {}
     # Files come as multipart on the attachments route, never inside a JSON action.
     for field in (field for field in spec.fields if field.kind != Kind.FILES):
         annotation, description = _KIND_TYPES[field.kind]
@@ -191,4 +191,4 @@ def action_schema(spec) -> type[ActionIn]:
     if not fields:
         return ActionIn
     name = "".join(part.title() for part in spec.action.split("_")) + "In"
-    return create_model(name, __base__=ActionIn, **fields)
+    return create_model(name, __base__=ActionIn, **fields)  # type: ignore[call-overload]

@@ -3,6 +3,7 @@
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -220,7 +221,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 # Business settings of the help desk.
-MUSANADA = {
+# The product's own settings, read as settings.MUSANADA["NAME"] (each typed by its reader in env.py).
+MUSANADA: dict[str, Any] = {
     # A requester may reopen a resolved ticket during this many days after its resolution.
     "REOPEN_DAYS": env_int("MUSANADA_REOPEN_DAYS", 7),
     # A resolved ticket that the requester neither confirms nor reopens closes after this many days.

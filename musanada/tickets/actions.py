@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from musanada.tickets import services
@@ -35,9 +36,9 @@ class Field:
 
     name: str
     kind: Kind
-    label: str
+    label: str | Promise
     required: bool = True
-    help: str = ""
+    help: str | Promise = ""
     # Requalification: the form starts from the ticket's value; the API may leave it out to keep it.
     from_ticket: bool = False
 
@@ -48,18 +49,18 @@ class ActionSpec:
     service: Callable
     fields: tuple = ()
     # What the person reads once it is done; `%(desk)s` is the desk the ticket was at.
-    done: str = ""
+    done: str | Promise = ""
     # "primary": the main way forward from its state; "open": shown unfolded (what the requester came for).
     emphasis: str = ""
     # False for an action whose files make it a multipart route of its own in the API.
     json_api: bool = True
 
     @property
-    def label(self) -> str:
+    def label(self) -> str | Promise:
         return Action(self.action).label
 
 
-def _files(label=None, required=False) -> Field:
+def _files(label: str | Promise | None = None, required: bool = False) -> Field:
     return Field("files", Kind.FILES, label or _("Attachments"), required=required)
 
 
@@ -176,7 +177,7 @@ SPECS = (
     ),
 )
 
-BY_ACTION = {spec.action: spec for spec in SPECS}
+BY_ACTION: dict[str, ActionSpec] = {spec.action: spec for spec in SPECS}
 
 
 def perform(actor, ticket, action: str, **arguments):

@@ -62,12 +62,12 @@ def _describe(event, names: _Names) -> str:
             ),
         }
     if kind in _MOVES:
-        text = {
+        moved: dict[str, str] = {
             EventKind.ESCALATED: _("Referred from %(source)s to %(target)s"),
             EventKind.RETURNED: _("Returned from %(source)s to %(target)s"),
             EventKind.TRANSFERRED: _("Transferred from %(source)s to %(target)s"),
-        }[kind]
-        return text % {
+        }
+        return moved[kind] % {
             "source": names.unit(data.get("from", {}).get("code")),
             "target": names.unit(data.get("to", {}).get("code")),
         }
@@ -82,7 +82,7 @@ def _describe(event, names: _Names) -> str:
             (EventKind.SLA_AT_RISK, "resolution"): _("The resolution target at %(desk)s is at risk"),
             (EventKind.SLA_BREACHED, "response"): _("The first response target at %(desk)s was missed"),
             (EventKind.SLA_BREACHED, "resolution"): _("The resolution target at %(desk)s was missed"),
-        }.get((kind, data.get("target")))
+        }.get((EventKind(kind), str(data.get("target"))))
         if text is not None:
             return text % {"desk": names.unit(data.get("desk"))}
     if kind == EventKind.REQUALIFIED:

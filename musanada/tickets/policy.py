@@ -16,12 +16,14 @@ by being administrators: they act on tickets only through a desk role.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from musanada.core.actors import is_system
@@ -177,7 +179,7 @@ def filing_roles(user, unit: OrgUnit) -> set:
 def _staff_side_filter(user) -> Q | None:
     """The tickets the user reads as desk staff, supervisor or observer (and so with internal notes)."""
     r = reach(user)
-    conditions = []
+    conditions: list[Q | Exists] = []
     if r.desk_ids:
         conditions.append(Exists(TicketHolding.objects.filter(ticket=OuterRef("pk"), desk_id__in=r.desk_ids)))
     for path in r.subtree_paths:
@@ -187,9 +189,9 @@ def _staff_side_filter(user) -> Q | None:
         )
     if not conditions:
         return None
-    combined = conditions[0]
+    combined = Q(conditions[0])
     for condition in conditions[1:]:
-        combined |= condition
+        combined |= Q(condition)
     return combined
 
 
@@ -256,12 +258,12 @@ class TicketFacts:
 
     def __init__(self, ticket: Ticket, now=None):
         self.ticket = ticket
-        self.status = ticket.status
-        self.level = ticket.desk.level
-        self.resolved_at = ticket.resolved_at
+        self.status: str = ticket.status
+        self.level: str = ticket.desk.level
+        self.resolved_at: datetime | None = ticket.resolved_at
         self.rated = ticket.rating is not None
-        self.now = now or timezone.now()
-        self.reopen_days = settings.MUSANADA["REOPEN_DAYS"]
+        self.now: datetime = now or timezone.now()
+        self.reopen_days: int = settings.MUSANADA["REOPEN_DAYS"]
 
     @cached_property
     def referrer(self) -> OrgUnit | None:
@@ -283,7 +285,7 @@ def available_actions(user, ticket) -> list[str]:
 
 _ACTION_REFUSED = _("You may not do this on this ticket.")
 _WRONG_STATUS = _("This action is not possible while the ticket is “%(status)s”.")
-_WRONG_LEVEL = {
+_WRONG_LEVEL: dict[str, Promise] = {
     workflow.Action.ESCALATE: _("A ticket at the central level cannot be referred any further."),
     workflow.Action.RETURN: _("A ticket at the school level has no lower desk to return to."),
     workflow.Action.TRANSFER: _("Only central services transfer tickets between themselves."),
@@ -309,4 +311,5 @@ def authorize(user, ticket, action: str, facts: TicketFacts | None = None) -> wo
     if decision.refusal == Refusal.WRONG_LEVEL:
         raise IllegalTransition(_WRONG_LEVEL.get(action, _ACTION_REFUSED))
     guard = decision.guard
+    assert guard is not None  # the only refusal left is a guard's
     raise IllegalTransition(guard.message, code=guard.code, params=guard.params(facts))

@@ -48,12 +48,15 @@ def filing_desk(user, unit: OrgUnit, category: Category) -> Landing:
     the category.
     """
     roles = policy.filing_roles(user, unit)
+    desk: OrgUnit | None
     if unit.kind == UnitKind.SCHOOL:
         desk = unit.parent if roles & set(DESK_ROLES) else unit
     elif unit.kind in (UnitKind.PROVINCE, UnitKind.ACADEMY):
         desk = unit
     else:
         desk = category.owner
+    if desk is None:
+        raise InvalidInput(_("Choose the unit you file for."), code=ErrorCode.INVALID_UNIT, field="unit")
     return first_staffed(desk, category)
 
 

@@ -46,7 +46,7 @@ class Sort(models.TextChoices):
 PRIORITY_RANK = {Priority.URGENT: 4, Priority.HIGH: 3, Priority.NORMAL: 2, Priority.LOW: 1}
 
 # The keyset of each sort, every key descending; the id breaks the ties of a burst filed in one instant.
-_SORT_KEYS = {
+_SORT_KEYS: dict[str, tuple[str, ...]] = {
     Sort.ACTIVITY: ("updated_at",),
     Sort.FILED: ("filed_at",),
     Sort.PRIORITY: ("priority_rank", "updated_at"),
@@ -72,7 +72,7 @@ def _invalid_cursor() -> InvalidInput:
 
 
 def _encode_cursor(ticket: Ticket, sort: str) -> str:
-    values = []
+    values: list = []
     for key in _SORT_KEYS[sort]:
         value = getattr(ticket, key)
         values.append(value.isoformat() if isinstance(value, datetime) else value)
@@ -90,7 +90,7 @@ def _decode_cursor(cursor: str, sort: str) -> tuple:
     keys = _SORT_KEYS[sort]
     if not isinstance(raw, list) or len(raw) != len(keys) + 2 or raw[0] != sort:
         raise _invalid_cursor()
-    values = []
+    values: list = []
     for key, value in zip(keys, raw[1:-1], strict=True):
         if key == "priority_rank":
             if not isinstance(value, int) or isinstance(value, bool):
@@ -265,7 +265,7 @@ class Tab(models.TextChoices):
 def tabs_for(user) -> list[str]:
     """The tabs a user's roles give, in display order: requesters, desk agents, supervisors and observers."""
     reach = policy.reach(user)
-    tabs = [Tab.REQUESTS]
+    tabs: list[str] = [Tab.REQUESTS]
     if reach.desk_ids:
         tabs += [Tab.NEW, Tab.ASSIGNED, Tab.WAITING, Tab.DESK]
     if reach.subtree_paths:
@@ -381,12 +381,13 @@ def unit_scope(user, code: str = "", query: TicketQuery | None = None) -> UnitSc
     if not scope.roots:
         # A desk agent: nothing to draw, a unit to filter on at most.
         return scope
+    children: list[OrgUnit]
     if chosen is None or not _within(chosen.path, reach.subtree_paths):
         children = scope.roots
     else:
         trail_paths = [path for path in _ancestor_paths(chosen.path) if _within(path, reach.subtree_paths)]
-        around = OrgUnit.objects.filter(Q(parent=chosen, is_active=True) | Q(path__in=trail_paths))
-        around = list(around.order_by("path"))
+        near = Q(parent=chosen, is_active=True) | Q(path__in=trail_paths)
+        around = list(OrgUnit.objects.filter(near).order_by("path"))
         scope.trail = [unit for unit in around if unit.path in trail_paths]
         children = [unit for unit in around if unit.parent_id == chosen.pk]
     filters = query.filters() if query is not None else None

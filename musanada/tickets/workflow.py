@@ -12,6 +12,7 @@ from enum import Enum
 from typing import Any, Protocol
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -104,18 +105,24 @@ class Facts(Protocol):
     rated: bool
     now: datetime
     reopen_days: int
-    has_referrer: bool
-    referrer_staffed: bool
+
+    @property
+    def has_referrer(self) -> bool: ...
+
+    @property
+    def referrer_staffed(self) -> bool: ...
+
     # The desk that referred the ticket into its level, or None.
-    referrer: Any
+    @property
+    def referrer(self) -> Any: ...
 
 
 @dataclass(frozen=True)
 class Guard:
     """A condition an action needs beyond the status and level, with the refusal said when it fails."""
 
-    code: str
-    message: str
+    code: ErrorCode
+    message: str | Promise
     holds: Callable[[Facts], bool]
     params: Callable[[Facts], dict] = lambda facts: {}
 

@@ -6,8 +6,9 @@ missing ticket), the services decide what an action does, and refusals become pr
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -325,7 +326,7 @@ def _service_desk(code: str):
 
 
 # How the API's codes become the objects a service takes, by kind of field.
-_FROM_CODE = {
+_FROM_CODE: dict[Kind, Callable[[str, str], Any]] = {
     Kind.CATEGORY: _category_by_code,
     Kind.DESK_AGENT: _user,
     Kind.CENTRAL_SERVICE: lambda code, field: _service_desk(code),
@@ -352,7 +353,7 @@ def _act(request, reference: str, action: str, payload) -> dict:
     policy.authorize(user, ticket, action)
     spec = actions.BY_ACTION[action]
     # Only an action with no fields may come without a body.
-    payload = payload if payload is not None else ActionIn()
+    payload = payload if payload is not None else ActionIn(version=None)
     actions.perform(user, ticket, action, version=payload.version, **_arguments(spec, payload))
     return _fresh_detail(user, reference)
 
@@ -364,14 +365,16 @@ def _register(spec) -> None:
     # Actions with nothing but the version may be posted with no body at all.
     optional = not (set(schema.model_fields) - {"version"})
 
+    # The schema is built from the declaration at start-up: ninja reads it from the annotation, which a type
+    # checker cannot follow (hence the ignores).
     if optional:
 
-        def view(request, reference: Reference, payload: schema | None = None):
+        def view(request, reference: Reference, payload: schema | None = None):  # type: ignore[valid-type]
             return _act(request, reference, action, payload)
 
     else:
 
-        def view(request, reference: Reference, payload: schema):
+        def view(request, reference: Reference, payload: schema):  # type: ignore[valid-type,misc]
             return _act(request, reference, action, payload)
 
     view.__name__ = f"ticket_{action}"
