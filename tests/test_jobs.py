@@ -22,6 +22,7 @@ from musanada.jobs.worker import start_embedded_worker, stop_embedded_worker
 from musanada.tickets import services
 from musanada.tickets.models import Event
 from musanada.tickets.workflow import EventKind, Status
+from tests.helpers import file_request
 
 RECORDED: list[dict] = []
 SMTP = {"up": True}
@@ -67,19 +68,9 @@ def _fresh_state():
     RAN.clear()
 
 
-def file_ticket(people, units, categories):
-    return services.ticket_file(
-        people["teacher"],
-        unit=units["01001A"],
-        category=categories["massar"],
-        subject="تعذر إدخال النقط",
-        description="Le système refuse la saisie des notes du contrôle continu.",
-    )
-
-
-def test_a_job_queued_by_an_action_that_rolls_back_never_exists(people, units, categories):
+def test_a_job_queued_by_an_action_that_rolls_back_never_exists(people):
     with pytest.raises(RuntimeError), transaction.atomic():
-        ticket = file_ticket(people, units, categories)
+        ticket = file_request(people["teacher"])
         enqueue("tests.record", {"ticket": ticket.reference})
         raise RuntimeError("the action failed after queueing its mail")
 
@@ -220,9 +211,9 @@ def test_two_workers_racing_for_one_job_run_it_once(transactional_db):
     assert Job.objects.get(pk=queued.pk).status == JobStatus.DONE
 
 
-def test_a_periodic_slot_runs_once_however_many_schedulers_queue_it(people, units, categories, clock):
+def test_a_periodic_slot_runs_once_however_many_schedulers_queue_it(people, clock):
     clock.now = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
-    ticket = file_ticket(people, units, categories)
+    ticket = file_request(people["teacher"])
     services.ticket_resolve(people["head"], ticket, resolution="Videz le cache du navigateur.")
     clock.advance(days=8)
 
@@ -271,7 +262,7 @@ def test_the_embedded_worker_does_not_start_with_the_celery_backend(settings):
 
 
 def test_a_real_celery_worker_runs_a_committed_job_through_redis(
-    redis_broker, transactional_db, settings, people, units, categories
+    redis_broker, transactional_db, settings, people
 ):
     from celery.contrib.testing.worker import start_worker
 
@@ -285,7 +276,7 @@ def test_a_real_celery_worker_runs_a_committed_job_through_redis(
     default_queue = app.conf.task_default_queue
     app.conf.task_default_queue = queue
     try:
-        ticket = file_ticket(people, units, categories)
+        ticket = file_request(people["teacher"])
         services.ticket_resolve(people["head"], ticket, resolution="Videz le cache du navigateur.")
         with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=30):
             with transaction.atomic():

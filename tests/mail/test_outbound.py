@@ -26,6 +26,7 @@ from musanada.notifications.services import notifications_without_email
 from musanada.tickets import services
 from musanada.tickets.workflow import EventKind, Status
 from tests.conftest import PASSWORD
+from tests.helpers import file_request
 from tests.mail.mails import DESK_ADDRESS, make_mail
 
 FROM = "musanada@men.gov.ma"
@@ -122,16 +123,6 @@ def text(message) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
 
 
-def file_ticket(people, units, categories):
-    return services.ticket_file(
-        people["teacher"],
-        unit=units["01001A"],
-        category=categories["massar"],
-        subject="Saisie des notes impossible",
-        description="Massar refuse les notes du contrôle continu de la classe 3.",
-    )
-
-
 def root_id(ticket) -> str:
     return parsing.ticket_message_id(ticket.reference, 0, DOMAIN)
 
@@ -154,14 +145,16 @@ def kinds_told(username, ticket) -> list:
 
 
 def test_the_memo_walk_mails_each_person_what_concerns_them_in_their_language_on_one_thread(
-    smtp, people, units, categories, desk_mailbox
+    smtp, people, desk_mailbox
 ):
     teacher = people["teacher"]
     teacher.language = "fr"
     teacher.save(update_fields=["language"])
     sent = []
 
-    ticket = file_ticket(people, units, categories)
+    ticket = file_request(
+        people["teacher"], description="Massar refuse les notes du contrôle continu de la classe 3."
+    )
     received = deliver(smtp)
     assert list(received) == ["head"]
     [to_head] = received["head"]
@@ -240,10 +233,8 @@ def test_the_memo_walk_mails_each_person_what_concerns_them_in_their_language_on
     assert deliver(smtp) == {}
 
 
-def test_an_answer_to_a_notification_mail_threads_back_onto_its_ticket(
-    smtp, people, units, categories, desk_mailbox
-):
-    ticket = file_ticket(people, units, categories)
+def test_an_answer_to_a_notification_mail_threads_back_onto_its_ticket(smtp, people, desk_mailbox):
+    ticket = file_request(people["teacher"])
     services.ticket_reply(people["head"], ticket, body="Quel navigateur utilisez-vous ?")
     [notification_mail] = deliver(smtp)["teacher"]
 
@@ -268,9 +259,9 @@ def test_an_answer_to_a_notification_mail_threads_back_onto_its_ticket(
 
 
 def test_an_answer_that_lost_its_threading_headers_is_found_by_the_reference_in_its_subject(
-    smtp, people, units, categories, desk_mailbox
+    smtp, people, desk_mailbox
 ):
-    ticket = file_ticket(people, units, categories)
+    ticket = file_request(people["teacher"])
     services.ticket_reply(people["head"], ticket, body="Quel navigateur ?")
     [notification_mail] = deliver(smtp)["teacher"]
 
@@ -280,9 +271,7 @@ def test_an_answer_that_lost_its_threading_headers_is_found_by_the_reference_in_
     assert record.outcome == Outcome.REPLY_ADDED and record.ticket == ticket
 
 
-def test_a_kind_turned_off_on_the_settings_page_stops_its_mails_but_not_the_bell(
-    smtp, client, people, units, categories
-):
+def test_a_kind_turned_off_on_the_settings_page_stops_its_mails_but_not_the_bell(smtp, client, people):
     client.login(username="head", password=PASSWORD)
     assert reverse("notifications:settings") in client.get(reverse("notifications:list")).content.decode()
     page = client.get(reverse("notifications:settings"))
@@ -301,7 +290,7 @@ def test_a_kind_turned_off_on_the_settings_page_stops_its_mails_but_not_the_bell
         (NotificationKind.NEW_TICKET, False)
     ]
 
-    ticket = file_ticket(people, units, categories)
+    ticket = file_request(people["teacher"])
     assert deliver(smtp) == {}
     assert kinds_told("head", ticket) == [NotificationKind.NEW_TICKET]
     assert unread_count(people["head"]) == 1
@@ -321,8 +310,8 @@ def test_unticking_every_kind_turns_every_mail_off(client, people):
     assert set(off.values_list("kind", flat=True)) == set(NotificationKind.values)
 
 
-def test_an_internal_note_never_reaches_the_requester(smtp, people, units, categories):
-    ticket = file_ticket(people, units, categories)
+def test_an_internal_note_never_reaches_the_requester(smtp, people):
+    ticket = file_request(people["teacher"])
     deliver(smtp)
     services.ticket_take(people["head"], ticket)
     services.ticket_escalate(people["head"], ticket, note="Historique interne : déjà vu en 2025.")
@@ -333,8 +322,8 @@ def test_an_internal_note_never_reaches_the_requester(smtp, people, units, categ
     assert not any("mot de passe de service" in text(message) for message in smtp.messages)
 
 
-def test_a_mail_to_the_requester_about_an_internal_event_leaves_its_text_out(smtp, people, units, categories):
-    ticket = file_ticket(people, units, categories)
+def test_a_mail_to_the_requester_about_an_internal_event_leaves_its_text_out(smtp, people):
+    ticket = file_request(people["teacher"])
     services.ticket_note(people["head"], ticket, body="Ne pas divulguer : mot de passe de service.")
     note = ticket.events.get(kind=EventKind.NOTE)
     # What a future kind of notification could do by mistake: the mail itself still hides the note.
@@ -353,10 +342,10 @@ def test_a_mail_to_the_requester_about_an_internal_event_leaves_its_text_out(smt
 
 
 def test_smtp_down_then_up_delivers_every_notification_exactly_once_and_never_undoes_an_action(
-    smtp, people, units, categories, clock
+    smtp, people, clock
 ):
     smtp.stop()
-    ticket = file_ticket(people, units, categories)
+    ticket = file_request(people["teacher"])
     services.ticket_take(people["head"], ticket)
     services.ticket_reply(people["head"], ticket, body="Videz le cache.")
     services.ticket_resolve(people["head"], ticket, resolution="Cache vidé, ça remarche.")
@@ -389,18 +378,16 @@ def test_smtp_down_then_up_delivers_every_notification_exactly_once_and_never_un
     assert ticket.status == Status.RESOLVED
 
 
-def test_a_person_without_an_e_mail_address_keeps_the_bell_and_gets_no_mail_job(
-    smtp, people, units, categories
-):
+def test_a_person_without_an_e_mail_address_keeps_the_bell_and_gets_no_mail_job(smtp, people):
     people["head"].email = ""
     people["head"].save(update_fields=["email"])
-    ticket = file_ticket(people, units, categories)
+    ticket = file_request(people["teacher"])
     assert kinds_told("head", ticket) == [NotificationKind.NEW_TICKET]
     assert not Job.objects.filter(name=outbound.NOTIFICATION_JOB).exists()
 
 
 def test_a_real_celery_worker_delivers_the_mails_of_a_filed_ticket_and_its_reply_through_redis(
-    redis_broker, smtp, transactional_db, settings, people, units, categories
+    redis_broker, smtp, transactional_db, settings, people
 ):
     from celery.contrib.testing.worker import start_worker
 
@@ -413,7 +400,7 @@ def test_a_real_celery_worker_delivers_the_mails_of_a_filed_ticket_and_its_reply
     app.conf.task_default_queue = queue
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=30):
-            ticket = file_ticket(people, units, categories)
+            ticket = file_request(people["teacher"])
             assert len(smtp.wait_for(1)) == 1
             services.ticket_reply(people["head"], ticket, body="Quelle classe ?")
             messages = smtp.wait_for(2)
@@ -428,10 +415,10 @@ def test_a_real_celery_worker_delivers_the_mails_of_a_filed_ticket_and_its_reply
     assert set(jobs.values_list("status", flat=True)) == {JobStatus.DONE}
 
 
-def test_made_up_tickets_notify_the_bell_but_queue_no_mail(smtp, people, units, categories):
+def test_made_up_tickets_notify_the_bell_but_queue_no_mail(smtp, people):
     # What the demo and benchmark generators run under: their addresses belong to nobody.
     with notifications_without_email():
-        ticket = file_ticket(people, units, categories)
+        ticket = file_request(people["teacher"])
     assert kinds_told("head", ticket) == [NotificationKind.NEW_TICKET]
     assert not Job.objects.filter(name=outbound.NOTIFICATION_JOB).exists()
 
