@@ -18,7 +18,7 @@ from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from musanada.api.auth import CsrfFailed, InvalidCredentials
-from musanada.core.errors import DomainError
+from musanada.core.errors import DomainError, ErrorCode
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:musanada:problem:"
@@ -68,7 +68,7 @@ def problem_response(status: int, code: str, detail, *, errors=(), headers=None)
     return response
 
 
-def _unauthenticated(request, exc, *, code="unauthenticated", detail=None):
+def _unauthenticated(request, exc, *, code=ErrorCode.UNAUTHENTICATED, detail=None):
     return problem_response(
         401,
         code,
@@ -79,7 +79,7 @@ def _unauthenticated(request, exc, *, code="unauthenticated", detail=None):
 
 _LOCATIONS = ("body", "query", "path", "header", "form", "file", "cookie")
 # The handlers' parameter names that hold a whole schema: not the caller's business.
-_CONTAINERS = ("payload", "filters")
+_CONTAINERS = ("payload", "params")
 
 
 def _field_name(loc) -> str:
@@ -118,7 +118,7 @@ def _field_message(error: dict) -> str:
 
 def _validation_error(request, exc: ValidationError):
     errors = [(_field_name(error.get("loc", ())), _field_message(error)) for error in exc.errors]
-    return problem_response(422, "invalid", _("Some fields are not valid."), errors=errors)
+    return problem_response(422, ErrorCode.INVALID, _("Some fields are not valid."), errors=errors)
 
 
 def _domain_error(request, exc: DomainError):
@@ -128,17 +128,19 @@ def _domain_error(request, exc: DomainError):
 
 def _http_error(request, exc: HttpError):
     if exc.status_code == 400:
-        return problem_response(400, "malformed_request", _("The request body could not be read as JSON."))
+        return problem_response(
+            400, ErrorCode.MALFORMED_REQUEST, _("The request body could not be read as JSON.")
+        )
     if exc.status_code == 405:
-        return problem_response(405, "method_not_allowed", _("This method is not allowed here."))
-    return problem_response(exc.status_code, "http_error", str(exc))
+        return problem_response(405, ErrorCode.METHOD_NOT_ALLOWED, _("This method is not allowed here."))
+    return problem_response(exc.status_code, ErrorCode.HTTP_ERROR, str(exc))
 
 
 def _rate_limited(request, exc: Throttled):
     # ninja adds the Retry-After header, rounded up as here, to the response this returns.
     return problem_response(
         429,
-        "rate_limited",
+        ErrorCode.RATE_LIMITED,
         _("Too many requests: try again in %(seconds)s seconds.") % {"seconds": math.ceil(exc.wait or 1)},
     )
 
@@ -150,12 +152,14 @@ def install(api) -> None:
     api.add_exception_handler(AuthenticationError, _unauthenticated)
     api.add_exception_handler(
         InvalidCredentials,
-        lambda request, exc: _unauthenticated(request, exc, code="invalid_token", detail=exc.message),
+        lambda request, exc: _unauthenticated(request, exc, code=ErrorCode.INVALID_TOKEN, detail=exc.message),
     )
     api.add_exception_handler(
         CsrfFailed,
         lambda request, exc: problem_response(
-            403, "csrf_failed", _("The CSRF token is missing or wrong: reload the page and try again.")
+            403,
+            ErrorCode.CSRF_FAILED,
+            _("The CSRF token is missing or wrong: reload the page and try again."),
         ),
     )
     api.add_exception_handler(HttpError, _http_error)

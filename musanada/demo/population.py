@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from musanada.core.errors import InvalidInput
+from musanada.core.errors import ErrorCode, InvalidInput
 from musanada.org.models import Membership, OrgUnit, Role, UnitKind, User
 from musanada.org.services import refresh_planner_statistics, users_bulk_create
 
@@ -257,7 +257,7 @@ class _School:
 def school_code(province_index: int, counter: int) -> str:
     """The `counter`-th generated code of a province: 2 digits of province, 3 of number, 1 letter (E-Z)."""
     if not 0 <= counter < CODE_CAPACITY:
-        raise InvalidInput(_("Too many schools for one province."), code="too_many_schools")
+        raise InvalidInput(_("Too many schools for one province."), code=ErrorCode.TOO_MANY_SCHOOLS)
     number, letter = divmod(counter, len(CODE_LETTERS))
     return f"{province_index:02d}{number + 1:03d}{CODE_LETTERS[letter]}"
 
@@ -281,7 +281,7 @@ def _provinces(academies) -> tuple[list[tuple[int, OrgUnit]], list[OrgUnit]]:
     every_province = list(OrgUnit.objects.filter(kind=UnitKind.PROVINCE).order_by("code"))
     if not every_province:
         raise InvalidInput(
-            _("The national tree is not loaded: run “musanada load-org” first."), code="no_org_tree"
+            _("The national tree is not loaded: run “musanada load-org” first."), code=ErrorCode.NO_ORG_TREE
         )
     academy_units = list(OrgUnit.objects.filter(kind=UnitKind.ACADEMY).order_by("code"))
     if academies:
@@ -291,7 +291,7 @@ def _provinces(academies) -> tuple[list[tuple[int, OrgUnit]], list[OrgUnit]]:
         if unknown:
             raise InvalidInput(
                 _("Unknown academy: %(codes)s."),
-                code="unknown_academy",
+                code=ErrorCode.UNKNOWN_ACADEMY,
                 params={"codes": ", ".join(sorted(unknown))},
             )
     academy_ids = {a.pk for a in academy_units}
@@ -307,7 +307,7 @@ def plan_schools(schools: int, staff: int, seed: int, provinces) -> list[_School
     planned = []
     for (index, province), count in zip(provinces, per_province, strict=True):
         if count > CODE_CAPACITY:
-            raise InvalidInput(_("Too many schools for one province."), code="too_many_schools")
+            raise InvalidInput(_("Too many schools for one province."), code=ErrorCode.TOO_MANY_SCHOOLS)
         seen_names: dict[str, int] = {}
         for counter in range(count):
             code = school_code(index, counter)
@@ -394,16 +394,16 @@ def generate_population(
     scope. Everything that already exists (same code, same username) is skipped. `password=None` gives the
     generated accounts an unusable password."""
     if schools < 0 or staff < 0 or batch_size < 1:
-        raise InvalidInput(_("Counts must be positive numbers."), code="invalid_count")
+        raise InvalidInput(_("Counts must be positive numbers."), code=ErrorCode.INVALID_COUNT)
     if staff and not schools:
         raise InvalidInput(
-            _("Staff need schools: ask for at least one school."), code="staff_without_schools"
+            _("Staff need schools: ask for at least one school."), code=ErrorCode.STAFF_WITHOUT_SCHOOLS
         )
     started = time.monotonic()
     report = GenerateReport()
     provinces, academy_units = _provinces(academies)
     if schools and not provinces:
-        raise InvalidInput(_("There is no provincial directorate in that scope."), code="no_province")
+        raise InvalidInput(_("There is no provincial directorate in that scope."), code=ErrorCode.NO_PROVINCE)
     planned = plan_schools(schools, staff, seed, provinces)
     # One hash for everyone: hashing is deliberately slow, and 300,000 hashes would take hours.
     password_hash = make_password(password or None)

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from musanada.core.errors import InvalidInput
+from musanada.core.errors import ErrorCode, InvalidInput
 from musanada.demo.population import DEFAULT_SEED, USERNAME_PREFIX
 from musanada.notifications.services import notifications_without_email
 from musanada.org.models import DESK_ROLES, Category, Membership, OrgUnit, Role, UnitKind
@@ -623,7 +623,7 @@ def generate_tickets(count: int, *, seed: int = DEFAULT_SEED, academies=None, pr
     if not staff_ids:
         raise InvalidInput(
             _("There are no generated staff to file tickets: generate staff first."),
-            code="no_generated_staff",
+            code=ErrorCode.NO_GENERATED_STAFF,
         )
     rng = random.Random(f"{seed}:tickets:{report.existing}")
     categories: dict = {}
