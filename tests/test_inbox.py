@@ -558,13 +558,15 @@ def _ticket_queries(captured) -> int:
 @pytest.mark.parametrize(
     "persona, params, ticket_queries",
     [
-        ("teacher", {}, 2 + 1),  # two tab counts, the page
-        ("head", {"q": "طلب", "sort": "priority"}, 6 + 1),
-        ("supervisor", {"unit": "MA-01-01", "tab": "subtree"}, 7 + 1 + 1),  # and the tree's counts
+        # A tab narrowed to the user's own requests, desks or subtrees costs one query; "assigned" and "all"
+        # one per way of seeing (requester; desk holdings; per subtree, origin and holdings), merged.
+        ("teacher", {}, 2 + 1),  # two tab counts (one branch each), the page
+        ("head", {"q": "طلب", "sort": "priority"}, (4 + 2 * 2) + 1),
+        ("supervisor", {"unit": "MA-01-01", "tab": "subtree"}, (5 + 2 * 4) + 1 + 1),  # and the tree's counts
         (
             "observer",
             {"unit": "01001A", "tab": "all", "sort": "filed"},
-            3 + 1 + 0,
+            (2 + 3) + 3 + 0,
         ),  # a school has no children
     ],
 )

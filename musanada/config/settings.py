@@ -234,6 +234,8 @@ MUSANADA: dict[str, Any] = {
         ["pdf", "png", "jpg", "gif", "webp", "txt", "csv", "docx", "xlsx", "pptx", "odt", "ods"],
     ),
     "PAGE_SIZE": env_int("MUSANADA_PAGE_SIZE", 50),
+    # Lists count up to this many tickets and then say "1000+": a count never reads a whole national desk.
+    "COUNT_CAP": env_int("MUSANADA_COUNT_CAP", 1000),
     # The address people reach Musanada at, for mails written outside a request (the e-mail intake's answers).
     "PUBLIC_URL": env_str("MUSANADA_PUBLIC_URL", "http://localhost:8000").rstrip("/"),
 }

@@ -68,6 +68,16 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status"], name="ticket_assignee"),
             # The auto-close sweep.
             models.Index(fields=["status", "resolved_at"], name="ticket_resolved_sweep"),
+            # The open tickets of a subtree (supervisors' and observers' tab, the unit tree's counts): only the
+            # open ones, a few percent of the history, so a subtree's open tickets are read without the rest.
+            models.Index(
+                fields=["origin_unit", "-updated_at", "-id"],
+                name="ticket_origin_open",
+                condition=models.Q(status__in=["new", "open", "waiting"]),
+            ),
+            # The whole history by last activity: a reader whose tickets are a large share of the country
+            # (a central observer, a search over a big subtree) walks it and filters.
+            models.Index(fields=["-updated_at", "-id"], name="ticket_recent"),
         ]
 
     def __str__(self) -> str:

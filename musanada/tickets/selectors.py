@@ -128,6 +128,19 @@ def _after(keys: tuple, values: tuple) -> Q:
     return condition
 
 
+def _branch_page(branch: Q, filters, cursor_values, sort: str, limit: int) -> list[Ticket]:
+    keys = _SORT_KEYS[sort]
+    queryset = Ticket.objects.filter(branch)
+    if sort == Sort.PRIORITY:
+        queryset = queryset.annotate(priority_rank=_priority_rank())
+    if filters is not None:
+        queryset = queryset.filter(filters)
+    if cursor_values is not None:
+        queryset = queryset.filter(_after(keys, cursor_values))
+    order = [f"-{key}" for key in keys] + ["-id"]
+    return list(queryset.select_related(*LIST_RELATED).order_by(*order)[:limit])
+
+
 def ticket_list(
     user,
     *,
@@ -135,33 +148,48 @@ def ticket_list(
     cursor: str | None = None,
     limit: int | None = None,
     sort: str = Sort.ACTIVITY,
+    within_visibility: bool = False,
 ) -> Page:
     """A page of the tickets the user may list, in `sort` order, most recent first (keyset pagination).
 
-    Two queries whatever the page size: the user's reach, then the page with its related rows.
+    `within_visibility`: the caller's `filters` never reach beyond what the user may see (they come from the
+    policy's `own_requests`, `at_own_desks` or `from_own_subtrees`), so the page is one query on the index
+    they name. Otherwise each of the policy's visibility branches is read as its own indexed query, and the
+    pages are merged: the reach, then one query per branch, whatever the page size.
     """
     limit = min(limit or settings.MUSANADA["PAGE_SIZE"], 200)
     sort = sort if sort in _SORT_KEYS else Sort.ACTIVITY
+    cursor_values = _decode_cursor(cursor, sort) if cursor else None
+    branches = [Q()] if within_visibility else policy.visibility_branches(user)
+    merged: dict[int, Ticket] = {}
+    for branch in branches:
+        for ticket in _branch_page(branch, filters, cursor_values, sort, limit + 1):
+            merged[ticket.pk] = ticket
     keys = _SORT_KEYS[sort]
-    queryset: QuerySet = policy.visible_tickets(user)
-    if sort == Sort.PRIORITY:
-        queryset = queryset.annotate(priority_rank=_priority_rank())
-    if filters is not None:
-        queryset = queryset.filter(filters)
-    if cursor:
-        queryset = queryset.filter(_after(keys, _decode_cursor(cursor, sort)))
-    order = [f"-{key}" for key in keys] + ["-id"]
-    rows = list(queryset.select_related(*LIST_RELATED).order_by(*order)[: limit + 1])
+    rows = sorted(merged.values(), key=lambda t: (*(getattr(t, key) for key in keys), t.pk), reverse=True)
+    rows = rows[: limit + 1]
     next_cursor = _encode_cursor(rows[limit - 1], sort) if len(rows) > limit else None
     return Page(rows[:limit], next_cursor)
 
 
-def ticket_count(user, filters: Q | None = None) -> int:
-    """How many tickets the user may list that match `filters`: one COUNT query."""
-    queryset = policy.visible_tickets(user)
-    if filters is not None:
-        queryset = queryset.filter(filters)
-    return queryset.count()
+def count_cap() -> int:
+    """Past this many, lists say "N+" instead of counting on (a count must not read a whole desk)."""
+    return settings.MUSANADA["COUNT_CAP"]
+
+
+def ticket_count(user, filters: Q | None = None, *, within_visibility: bool = False) -> int:
+    """How many tickets the user may list that match `filters`, up to `count_cap() + 1` ("N+").
+
+    Like `ticket_list`, one query when the filters stay within visibility, else one per branch.
+    """
+    cap = count_cap() + 1
+    condition = filters if filters is not None else Q()
+    if within_visibility:
+        return Ticket.objects.filter(condition).values("pk")[:cap].count()
+    found: set[int] = set()
+    for branch in policy.visibility_branches(user):
+        found.update(Ticket.objects.filter(branch, condition).values_list("pk", flat=True)[:cap])
+    return min(len(found), cap)
 
 
 # Filters ---------------------------------------------------------------------------------------------
@@ -236,17 +264,39 @@ class TicketQuery:
         filters = self.filters()
         return filters if tab is None else tab & filters
 
+    def within_visibility(self, user) -> bool:
+        """Whether the list never reaches beyond what the user may see (its tab, or a desk the user works,
+        says so), so that it is read as one query on its own index."""
+        if self.tab in TABS_WITHIN_VISIBILITY:
+            return True
+        return self.desk is not None and self.desk.pk in policy.reach(user).desk_ids
+
     def tickets(self, user) -> QuerySet:
         """Every ticket of the list the user may see (exports); lists use `page`."""
+        if self.within_visibility(user):
+            return Ticket.objects.filter(self.condition(user))
         return policy.visible_tickets(user).filter(self.condition(user))
 
     def page(self, user, *, cursor: str | None = None, limit: int | None = None) -> Page:
         """One page of the list, keyset-paginated in the query's order."""
-        return ticket_list(user, filters=self.condition(user), cursor=cursor, limit=limit, sort=self.sort)
+        return ticket_list(
+            user,
+            filters=self.condition(user),
+            cursor=cursor,
+            limit=limit,
+            sort=self.sort,
+            within_visibility=self.within_visibility(user),
+        )
 
     def counts(self, user, tabs) -> dict:
-        """How many tickets each of `tabs` lists with these filters: one COUNT query per tab."""
-        return {tab: ticket_count(user, replace(self, tab=tab).condition(user)) for tab in tabs}
+        """How many tickets each of `tabs` lists with these filters, capped (`ticket_count`)."""
+        counts = {}
+        for tab in tabs:
+            query = replace(self, tab=tab)
+            counts[tab] = ticket_count(
+                user, query.condition(user), within_visibility=query.within_visibility(user)
+            )
+        return counts
 
 
 # Tabs ------------------------------------------------------------------------------------------------
@@ -290,12 +340,15 @@ def chosen_tab(user, requested: str | None) -> tuple[str, bool]:
     return default_tab(user), not requested
 
 
+# The tabs whose condition is one of the policy's own (`own_requests`, `at_own_desks`, `from_own_subtrees`).
+TABS_WITHIN_VISIBILITY = frozenset({Tab.REQUESTS, Tab.NEW, Tab.WAITING, Tab.DESK, Tab.SUBTREE})
+
+
 def tab_filter(user, tab: str) -> Q | None:
     """The condition of a tab, on top of the policy's visible tickets (None: everything visible)."""
-    reach = policy.reach(user)
-    desk = Q(desk_id__in=reach.desk_ids)
+    desk = policy.at_own_desks(user)
     if tab == Tab.REQUESTS:
-        return Q(requester=user)
+        return policy.own_requests(user)
     if tab == Tab.NEW:
         return desk & Q(status=Status.NEW)
     if tab == Tab.ASSIGNED:
@@ -305,10 +358,7 @@ def tab_filter(user, tab: str) -> Q | None:
     if tab == Tab.DESK:
         return desk & Q(status__in=OPEN_STATUSES)
     if tab == Tab.SUBTREE:
-        within = Q(pk__in=[])
-        for path in reach.subtree_paths:
-            within |= Q(origin_unit__path__startswith=path)
-        return within & Q(status__in=OPEN_STATUSES)
+        return policy.from_own_subtrees(user) & Q(status__in=OPEN_STATUSES)
     return None
 
 
@@ -396,10 +446,10 @@ def unit_scope(user, code: str = "", query: TicketQuery | None = None) -> UnitSc
 
 
 def _open_counts(user, units, filters: Q | None) -> list[int]:
-    """The open tickets the user may list that originate under each unit: one query for all of them."""
+    """The open tickets of the subtree tab that originate under each unit: one query for all of them."""
     if not units:
         return []
-    queryset = policy.visible_tickets(user).filter(status__in=OPEN_STATUSES)
+    queryset = Ticket.objects.filter(policy.from_own_subtrees(user), status__in=OPEN_STATUSES)
     if filters is not None:
         queryset = queryset.filter(filters)
     counts = queryset.aggregate(

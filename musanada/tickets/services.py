@@ -14,7 +14,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.base import File
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,9 +21,9 @@ from musanada.core.actors import SYSTEM, is_system
 from musanada.core.errors import Conflict, ErrorCode, IllegalTransition, InvalidInput, NotFound
 from musanada.core.text import search_document
 from musanada.org.models import Category, OrgUnit, UnitKind
-from musanada.tickets import policy, reactions, routing
+from musanada.tickets import policy, reactions, references, routing
 from musanada.tickets.attachments import check_files
-from musanada.tickets.models import Attachment, Event, ReferenceCounter, Ticket, TicketHolding
+from musanada.tickets.models import Attachment, Event, Ticket, TicketHolding
 from musanada.tickets.workflow import Action, Channel, EventKind, Party, Priority, Status
 
 SUBJECT_MAX = 200
@@ -172,6 +171,7 @@ def _show_saved(ticket: Ticket, saved: Ticket) -> None:
     Django cached when the id changed, so `ticket.desk` is read again where the desk moved."""
     for field in Ticket._meta.concrete_fields:
         setattr(ticket, field.attname, getattr(saved, field.attname))
+    policy.forget_reads_internal(ticket)
 
 
 @contextmanager
@@ -192,7 +192,7 @@ def _acting(actor, ticket: Ticket, action: str, version: int | None):
             if current.version != expected:
                 raise _conflict()
             facts = policy.TicketFacts(current)
-            decision = policy.authorize(actor, current, action, facts)
+            decision = policy.authorize(actor, current, action, facts, seen=True)
             change = _Change(actor, current, decision, facts, expected)
             yield change
             change.commit()
@@ -204,15 +204,6 @@ def _acting(actor, ticket: Ticket, action: str, version: int | None):
 
 
 # Filing ------------------------------------------------------------------------------------------------
-
-
-def _next_reference(now) -> str:
-    year = timezone.localtime(now).year
-    ReferenceCounter.objects.bulk_create([ReferenceCounter(year=year, last=0)], ignore_conflicts=True)
-    # The UPDATE takes the row lock first, so two filings at once get two numbers.
-    ReferenceCounter.objects.filter(year=year).update(last=F("last") + 1)
-    number = ReferenceCounter.objects.values_list("last", flat=True).get(year=year)
-    return f"MSN-{year}-{number:06d}"
 
 
 def ticket_file(
@@ -254,7 +245,7 @@ def ticket_file(
     try:
         with transaction.atomic():
             now = timezone.now()
-            reference = _next_reference(now)
+            reference = references.next_reference(now)
             ticket = Ticket.objects.create(
                 reference=reference,
                 requester=requester,

@@ -30,8 +30,14 @@ _UNKNOWN_TAB = _("This list does not exist; here is your default list.")
 class TabLink:
     key: str
     label: str
+    # Capped: past selectors.count_cap() the tab says "1000+".
     count: int
     url: str
+
+    @property
+    def shown(self) -> str:
+        cap = selectors.count_cap()
+        return f"{cap}+" if self.count > cap else str(self.count)
 
 
 def _url(params: dict, **changes) -> str:
