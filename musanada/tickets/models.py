@@ -68,8 +68,8 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status"], name="ticket_assignee"),
             # The auto-close sweep.
             models.Index(fields=["status", "resolved_at"], name="ticket_resolved_sweep"),
-            # The open tickets of a subtree (supervisors' and observers' tab, the unit tree's counts): only the
-            # open ones, a few percent of the history, so a subtree's open tickets are read without the rest.
+            # The open tickets of a subtree (supervisors' and observers' tab, the unit tree's counts): only
+            # the open ones, a few percent of the history, so they are read without the rest.
             models.Index(
                 fields=["origin_unit", "-updated_at", "-id"],
                 name="ticket_origin_open",

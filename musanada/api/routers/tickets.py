@@ -269,7 +269,8 @@ def ticket_create(
             priority=payload.priority,
             channel=Channel.API,
         )
-        detail = TicketDetail.model_validate(_fresh_detail(user, ticket.reference))
+        # The service's own object, with its unit, desk and category: the requester sees what they filed.
+        detail = TicketDetail.model_validate(ticket_detail_out(user, ticket))
         return ticket, detail.model_dump(mode="json")
 
     if idempotency_key is None:
@@ -355,7 +356,8 @@ def _act(request, reference: str, action: str, payload) -> dict:
     # Only an action with no fields may come without a body.
     payload = payload if payload is not None else ActionIn(version=None)
     actions.perform(user, ticket, action, version=payload.version, **_arguments(spec, payload))
-    return _fresh_detail(user, reference)
+    # The service updated `ticket` in place; whoever acted keeps sight of it (its desk's holding stays).
+    return ticket_detail_out(user, ticket)
 
 
 def _register(spec) -> None:
