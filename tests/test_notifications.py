@@ -16,10 +16,11 @@ from django.utils.html import escape
 from django.utils.translation import ngettext
 
 from musanada.core.errors import Conflict, Forbidden, IllegalTransition
+from musanada.notifications import context_processors, selectors
 from musanada.notifications.models import Notification
 from musanada.notifications.models import NotificationKind as N
 from musanada.notifications.recipients import recipients_for
-from musanada.notifications.selectors import unread_count
+from musanada.notifications.selectors import BELL_CAP, unread_count
 from musanada.org.models import Membership, Role
 from musanada.org.services import membership_grant
 from musanada.tickets import services
@@ -359,22 +360,34 @@ def test_the_list_pages_through_every_notification_once(client, people, settings
 
 
 def test_the_unread_count_costs_the_same_queries_with_one_or_many_notifications(
-    client, people, django_assert_num_queries
+    client, people, django_assert_num_queries, settings
 ):
     file_request(people["teacher"])
     head = fresh(people["head"])
-    # The user's reach (the policy's one query), then one COUNT.
-    with django_assert_num_queries(2):
+    # The newest unread notifications (one bounded range), the user's reach, then the policy's two bounded
+    # questions about those tickets (their rows, their holdings).
+    with django_assert_num_queries(4):
         assert unread_count(head) == 1
 
     for _ in range(6):
         file_request(people["teacher"])
     head = fresh(people["head"])
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(4):
         assert unread_count(head) == 7
 
     client.force_login(people["head"])
     with CaptureQueriesContext(connection) as queries:
         client.get(reverse("notifications:bell"))
-    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
-    assert len(counts) == 1 and "notifications_notification" in counts[0]
+    read = [q["sql"] for q in queries if 'FROM "notifications_notification"' in q["sql"]]
+    # Never a count of everything: the bell reads at most BELL_CAP + 1 rows.
+    assert len(read) == 1 and f"LIMIT {BELL_CAP + 1}" in read[0] and "COUNT(" not in read[0].upper()
+
+
+def test_the_bell_says_99_plus_past_its_cap(client, people, monkeypatch):
+    monkeypatch.setattr(selectors, "BELL_CAP", 3)
+    monkeypatch.setattr(context_processors, "BELL_CAP", 3)
+    for _ in range(5):
+        file_request(people["teacher"])
+    client.force_login(people["head"])
+    bell = client.get(reverse("notifications:bell")).content.decode()
+    assert '<span class="count">3+</span>' in bell

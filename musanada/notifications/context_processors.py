@@ -2,7 +2,7 @@
 
 from django.utils.functional import cached_property
 
-from musanada.notifications.selectors import unread_count
+from musanada.notifications.selectors import BELL_CAP, unread_count
 
 
 class Bell:
@@ -14,6 +14,10 @@ class Bell:
     @cached_property
     def unread(self) -> int:
         return unread_count(self.user)
+
+    @property
+    def shown(self) -> str:
+        return f"{BELL_CAP}+" if self.unread > BELL_CAP else str(self.unread)
 
 
 def notifications_bell(request):

@@ -25,9 +25,22 @@ def notifications_for(user) -> QuerySet:
     return Notification.objects.filter(Exists(visible), user=user)
 
 
+# The bell counts this many unread notifications at most, then says "99+".
+BELL_CAP = 99
+
+
 def unread_count(user) -> int:
-    """The bell's number: one COUNT query (after the user's reach, which the policy caches per request)."""
-    return notifications_for(user).filter(read_at__isnull=True).count()
+    """The bell's number, up to BELL_CAP + 1: the newest unread notifications (one index range), kept when
+    the user may still see their ticket (`policy.visible_among`, bounded)."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "pk", None) is None:
+        return 0
+    unread = list(
+        Notification.objects.filter(user=user, read_at__isnull=True)
+        .order_by("-created_at")
+        .values_list("ticket_id", flat=True)[: BELL_CAP + 1]
+    )
+    visible = policy.visible_among(user, unread)
+    return sum(1 for ticket_id in unread if ticket_id in visible)
 
 
 @dataclass
