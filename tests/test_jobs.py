@@ -1,24 +1,33 @@
 """Background jobs: queued with the action that needs them, run once, retried, kept when they keep failing."""
 
+import io
+import re
 import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
+from musanada.jobs import runner
 from musanada.jobs.models import Job, JobStatus
-from musanada.jobs.registry import job
+from musanada.jobs.registry import job, periodic_jobs
 from musanada.jobs.runner import (
+    ROUND_LIMIT,
     STALLED_ERROR,
     enqueue,
+    enqueue_many,
     enqueue_periodic,
+    queue_depth,
     run_due_jobs,
     run_job,
     schedule_periodic,
+    tick,
 )
-from musanada.jobs.worker import start_embedded_worker, stop_embedded_worker
+from musanada.jobs.worker import Worker, start_embedded_worker, stop_embedded_worker
 from musanada.tickets import services
 from musanada.tickets.models import Event
 from musanada.tickets.workflow import EventKind, Status
@@ -45,6 +54,12 @@ def send_mail(payload):
     if not SMTP["up"]:
         raise ConnectionRefusedError("SMTP server at 127.0.0.1:2525 refused the connection")
     RECORDED.append(payload)
+
+
+@job("tests.then_record")
+def then_record(payload):
+    """A job that queues another, as a job reacting to an action may."""
+    enqueue("tests.record", payload)
 
 
 @job("tests.slow")
@@ -234,6 +249,94 @@ def test_a_periodic_slot_runs_once_however_many_schedulers_queue_it(people, cloc
     clock.advance(minutes=1)  # midnight UTC: the next slot
     schedule_periodic()
     assert Job.objects.filter(name="tickets.close_resolved").count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite serialises all writers, so two workers cannot race on it: the race runs on PostgreSQL",
+)
+def test_workers_scheduling_at_the_same_moment_queue_each_periodic_slot_once(transactional_db):
+    now = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+    start = threading.Barrier(4)
+    queued = []
+
+    def worker():
+        try:
+            start.wait()
+            queued.append(schedule_periodic(now))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert sum(queued) == len(periodic_jobs())
+    keys = list(Job.objects.values_list("key", flat=True))
+    assert sorted(keys) == sorted(periodic.key(now) for periodic in periodic_jobs())
+
+
+def test_an_idle_round_of_a_worker_costs_three_small_queries(db):
+    tick()  # the first round queues and runs the periodic jobs of the current slots
+    with CaptureQueriesContext(connection) as queries:
+        assert tick() == 0
+    # Are the current slots queued? Any job whose worker died on its last attempt? Which jobs are due?
+    assert len(queries) == 3, [query["sql"] for query in queries]
+
+
+def test_a_worker_sleeps_between_idle_rounds_and_goes_straight_on_after_a_full_one(monkeypatch):
+    rounds = []
+    results = iter([ROUND_LIMIT, ROUND_LIMIT, ROUND_LIMIT])
+
+    def a_round():
+        # Stands for runner.tick: how many jobs the round ran, here three full rounds and then none.
+        rounds.append(time.monotonic())
+        return next(results, 0)
+
+    monkeypatch.setattr(runner, "tick", a_round)
+
+    # Three full rounds (a burst of mails) follow each other without the 30-second poll between them.
+    worker = Worker(poll_seconds=30).start()
+    try:
+        assert worker.idle.wait(10)
+        assert len(rounds) == 4
+        # Idle, it waits for its poll: no round in the meantime.
+        time.sleep(0.5)
+        assert len(rounds) == 4
+    finally:
+        worker.stop()
+    assert not worker.alive
+
+    rounds.clear()
+    worker = Worker(poll_seconds=0.2).start()
+    time.sleep(1.1)
+    worker.stop()
+    assert 4 <= len(rounds) <= 7, rounds
+
+
+def test_run_jobs_until_empty_drains_what_is_due_and_what_it_queues_and_reports_what_is_left(db, clock):
+    SMTP["up"] = False
+    enqueue_many("tests.record", [({"n": n}, None) for n in range(ROUND_LIMIT + 20)])
+    enqueue("tests.then_record", {"n": "queued by a job"})
+    enqueue("tests.send_mail", {"to": "head@example.ma"})
+    enqueue("tests.record", {"n": "later"}, delay=timedelta(hours=1))
+    assert queue_depth() == {"due": ROUND_LIMIT + 22, "waiting": 1, "running": 0}
+
+    output = io.StringIO()
+    call_command("run-jobs", "--until-empty", stdout=output)
+
+    # More than one round: every due job, the one queued by a job, and the failing mail's first attempt.
+    assert re.match(
+        rf"jobs run: {ROUND_LIMIT + 23} in [\d.]+ s \(due at the start: {ROUND_LIMIT + 22}\); "
+        r"left: 0 due, 2 waiting, 0 running",
+        output.getvalue(),
+    ), output.getvalue()
+    assert {"n": "queued by a job"} in RECORDED and {"n": "later"} not in RECORDED
+    assert Job.objects.get(name="tests.send_mail").status == JobStatus.QUEUED
+    assert not Job.objects.filter(key__startswith="periodic:").exists(), "it queues no periodic job"
 
 
 def test_the_embedded_worker_runs_a_job_right_after_commit(transactional_db, settings):

@@ -107,7 +107,14 @@ _database_url = env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'musanada.sql
 if not env_str("DATABASE_URL"):
     # The embedded default keeps its database in the data folder: make sure the folder exists.
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+# Each process keeps its connection between requests (DB_CONN_MAX_AGE seconds) instead of opening one per
+# request; the health check pings a reused connection once per request, so a database restart costs the
+# next request a new connection rather than an error.
+DATABASES = {
+    "default": dj_database_url.parse(
+        _database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at BEGIN so that
@@ -220,6 +227,15 @@ if env_bool("BEHIND_TLS_PROXY", False):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# `musanada serve`, the production web server (docs/operations.md, "Serving in production"): the address it
+# listens on, its number of processes (0: from the CPU count), and the reverse proxies whose X-Forwarded-Proto
+# it trusts (gunicorn's own variable name).
+MUSANADA_SERVE: dict[str, Any] = {
+    "BIND": env_str("MUSANADA_BIND", "127.0.0.1:8000"),
+    "WORKERS": env_int("MUSANADA_WEB_WORKERS", 0),
+    "FORWARDED_ALLOW_IPS": env_list("FORWARDED_ALLOW_IPS", ["127.0.0.1", "::1"]),
+}
+
 # Business settings of the help desk.
 # The product's own settings, read as settings.MUSANADA["NAME"] (each typed by its reader in env.py).
 MUSANADA: dict[str, Any] = {
@@ -259,6 +275,10 @@ if MUSANADA_JOBS_BACKEND not in ("inline", "celery"):
     raise ImproperlyConfigured(
         f"MUSANADA_JOBS_BACKEND must be inline or celery, not {MUSANADA_JOBS_BACKEND!r}."
     )
+# Whether a process serving requests through musanada.config.wsgi (runserver, a WSGI server) also runs the
+# embedded jobs worker, with the inline backend. `musanada serve` never does unless --with-jobs: production
+# runs the jobs in `musanada run-jobs --loop` or Celery, away from the requests.
+MUSANADA_JOBS_IN_WEB = env_bool("MUSANADA_JOBS_IN_WEB", True)
 MUSANADA_JOBS_MAX_ATTEMPTS = env_int("MUSANADA_JOBS_MAX_ATTEMPTS", 8)
 # How often the embedded worker (and beat's sweep) looks for retries, delayed and periodic jobs.
 MUSANADA_JOBS_POLL_SECONDS = env_int("MUSANADA_JOBS_POLL_SECONDS", 5)

@@ -28,6 +28,9 @@ logger = logging.getLogger("musanada.jobs")
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
 ERROR_MAX_CHARS = 10_000
+# How many jobs one round of a worker runs at most (`run_due_jobs`); a worker whose round ran this many goes
+# straight on to the next round instead of waiting for its poll.
+ROUND_LIMIT = 500
 # Queued jobs, and running ones whose worker's lease ran out (it died or hangs) while attempts remain.
 _CLAIMABLE = Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, attempts__lt=F("max_attempts"))
 STALLED_ERROR = "The worker running this job stopped before it finished (its lease expired)."
@@ -165,7 +168,7 @@ def _failed(job: Job, error: Exception) -> None:
     )
 
 
-def run_due_jobs(limit: int = 500) -> int:
+def run_due_jobs(limit: int = ROUND_LIMIT) -> int:
     """Run the due jobs, including those that due jobs queue, up to `limit` runs; returns how many ran."""
     now = timezone.now()
     # A job that took its worker down on its last attempt would otherwise stay "running" for ever.
@@ -193,15 +196,47 @@ def enqueue_periodic(name: str, now=None) -> bool:
 
 
 def schedule_periodic(now=None) -> int:
-    """Queue every periodic job whose current slot has no job yet; returns how many were queued."""
+    """Queue every periodic job whose current slot has no job yet; returns how many were queued.
+
+    One query when every current slot is already queued, which is what an idle worker finds at almost every
+    poll. A slot is queued once however many workers schedule it at once: its key is unique (`_enqueue`).
+    """
     now = now or timezone.now()
-    return sum(enqueue_periodic(periodic.name, now) for periodic in registry.periodic_jobs())
+    slots = {periodic.key(now): periodic for periodic in registry.periodic_jobs()}
+    queued = set(Job.objects.filter(key__in=list(slots)).values_list("key", flat=True))
+    return sum(enqueue_periodic(periodic.name, now) for key, periodic in slots.items() if key not in queued)
 
 
 def tick() -> int:
     """A worker's round: queue the periodic jobs whose slot has come, then run the due jobs (how many ran)."""
     schedule_periodic()
     return run_due_jobs()
+
+
+def queue_depth() -> dict[str, int]:
+    """The queue as it stands: jobs `due` now (what a worker would run at once, a lapsed lease included),
+    `waiting` for a later time (retries, delayed jobs) and `running` under a live lease."""
+    now = timezone.now()
+    return {
+        "due": Job.objects.filter(_CLAIMABLE, run_after__lte=now).count(),
+        "waiting": Job.objects.filter(status=JobStatus.QUEUED, run_after__gt=now).count(),
+        "running": Job.objects.filter(status=JobStatus.RUNNING, run_after__gt=now).count(),
+    }
+
+
+def run_until_empty() -> int:
+    """Run the due jobs, and the jobs they queue, until none is due; returns how many ran.
+
+    Queues no periodic job: it drains the queue as it stands (a benchmark times how long a worker takes to
+    work off what its writes queued). Jobs waiting for a retry or a delay stay for later.
+    """
+    ran = 0
+    while True:
+        batch = run_due_jobs()
+        ran += batch
+        # A round that ran nothing may have lost every claim to another worker: stop only on an empty queue.
+        if not batch and not Job.objects.filter(_CLAIMABLE, run_after__lte=timezone.now()).exists():
+            return ran
 
 
 def requeue(jobs) -> int:

@@ -1,19 +1,22 @@
-"""The worker of the embedded ("inline") backend: a thread inside the serving process.
+"""The jobs worker: a thread inside a serving process (the embedded, "inline" backend), or the whole of a
+`musanada run-jobs --loop` process (`Worker.run`), the way production runs it, away from the requests.
 
-Where it starts, and why only there: `musanada/config/wsgi.py` calls `start_embedded_worker()` after building
-the WSGI application. That module is imported by WSGI servers (gunicorn, uWSGI…) and by `runserver` in the
-process that serves requests: with the autoreloader, only its child process (RUN_MAIN=true) builds the
-handler, the watching parent never does, so there is one worker per serving process. Nothing else imports
-that module: `migrate` and other commands, the test client and pytest-django's live server build their
-handlers directly, so they never start a worker (a test that wants one starts and stops it itself).
-A server that forks after loading the application (gunicorn --preload) loses the thread in its children;
-`os.register_at_fork` starts a fresh one in each child.
+Where the embedded one starts, and why only there: `musanada/config/wsgi.py` calls `start_embedded_worker()`
+after building the WSGI application when MUSANADA_JOBS_IN_WEB is on (the default, which `make run` relies
+on; `musanada serve` turns it off unless --with-jobs). That module is imported by WSGI servers (gunicorn,
+uWSGI…) and by `runserver` in the process that serves requests: with the autoreloader, only its child
+process (RUN_MAIN=true) builds the handler, the watching parent never does, so there is one worker per
+serving process. Nothing else imports that module: `migrate` and other commands, the test client and
+pytest-django's live server build their handlers directly, so they never start a worker (a test that wants
+one starts and stops it itself). A server that forks after loading the application (gunicorn --preload)
+loses the thread in its children; `os.register_at_fork` starts a fresh one in each child.
 
 With several serving processes there are several workers: harmless, since a job is claimed atomically and
-a periodic slot is queued once. The thread wakes when a job is queued (after commit, `runner.job_queued`)
-and otherwise every MUSANADA_JOBS_POLL_SECONDS, to run retries, delayed jobs, jobs queued by other processes
-(commands, the mail intake) and the periodic jobs. Since the jobs are rows, a process that stops loses
-nothing: the next worker runs what is left (a job cut off mid-run is taken over after its lease).
+a periodic slot is queued once. The thread wakes when a job is queued in its own process (after commit,
+`runner.job_queued`) and otherwise every MUSANADA_JOBS_POLL_SECONDS, to run retries, delayed jobs, jobs
+queued by other processes (web processes, commands, the mail intake) and the periodic jobs. Since the jobs
+are rows, a process that stops loses nothing: the next worker runs what is left (a job cut off mid-run is
+taken over after its lease).
 """
 
 import logging
@@ -44,14 +47,20 @@ class Worker:
                 # Cleared before the tick: a job queued during it sets the flag again and is not missed.
                 runner.job_queued.clear()
                 self.idle.clear()
+                ran = 0
                 try:
-                    runner.tick()
+                    ran = runner.tick()
                 except Exception:
                     # The database may be restarting: try again at the next poll.
                     logger.exception("the jobs worker could not run the due jobs")
                 finally:
                     close_old_connections()
+                if ran >= runner.ROUND_LIMIT:
+                    # A full round: more jobs are likely due (a burst of mails), so no pause before the next.
+                    continue
                 self.idle.set()
+                # Sleeps until a job is queued in this process or the poll is due: no busy loop, and an idle
+                # round costs three small queries (schedule_periodic, run_due_jobs).
                 runner.job_queued.wait(self.poll_seconds)
         finally:
             connections.close_all()

@@ -1,0 +1,181 @@
+"""`musanada serve`: the production web server, run as a deployment runs it, in its own process.
+
+A fresh data folder with its SQLite database (migrated) and its static files (collected), as after a
+deployment; gunicorn serves it on a free port. Its web processes run no jobs: a job queued before it started
+is still queued after it served, until `musanada run-jobs` runs it. With --with-jobs, they do.
+"""
+
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+START_SECONDS = 20
+
+
+def _musanada(*args: str) -> list[str]:
+    return [sys.executable, "-m", "musanada", *args]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A deployed data folder: the environment of its processes and the path of its database."""
+    data = tmp_path_factory.mktemp("serve")
+    env = {
+        **{name: value for name, value in os.environ.items() if not name.startswith(("MUSANADA_", "CACHE_"))},
+        "MUSANADA_DATA_DIR": str(data),
+        "DATABASE_URL": "",
+        "SECRET_KEY": "test-only-not-secret",
+        "DEBUG": "0",
+        "MUSANADA_JOBS_BACKEND": "inline",
+        # An embedded worker, were one running, would look at the queue every second.
+        "MUSANADA_JOBS_POLL_SECONDS": "1",
+    }
+    steps = [
+        subprocess.Popen(
+            _musanada(*step), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        for step in (["migrate", "--noinput", "-v0"], ["collectstatic", "--noinput", "-v0"])
+    ]
+    for step in steps:
+        output, _ = step.communicate(timeout=120)
+        assert step.returncode == 0, output.decode()
+    return {"env": env, "db": data / "musanada.sqlite3"}
+
+
+def _queue_a_job(site) -> int:
+    """Queue a job through the product, from a process of its own (as an action of another process would)."""
+    code = "from musanada.jobs.runner import enqueue; print('job', enqueue('jobs.purge_done').pk)"
+    done = subprocess.run(
+        _musanada("shell", "-c", code), cwd=ROOT, env=site["env"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return int(re.search(r"^job (\d+)$", done.stdout, flags=re.M).group(1))
+
+
+def _jobs(site) -> dict[int, tuple[str, str, str | None]]:
+    with sqlite3.connect(site["db"]) as db:
+        return {
+            pk: (name, status, key)
+            for pk, name, status, key in db.execute("SELECT id, name, status, key FROM jobs_job")
+        }
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, dict, bytes]:
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        return answer.status, dict(answer.headers), answer.read()
+
+
+class Server:
+    def __init__(self, site, *args: str):
+        self.base = f"http://127.0.0.1:{_free_port()}"
+        self.log = Path(site["db"]).with_name(f"serve-{os.getpid()}-{time.monotonic_ns()}.log")
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                _musanada("serve", "--bind", self.base.removeprefix("http://"), *args),
+                cwd=ROOT,
+                env=site["env"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + START_SECONDS
+        while True:
+            assert self.process.poll() is None, f"musanada serve stopped:\n{self.output()}"
+            try:
+                if _get(self.base + "/health")[0] == 200:
+                    return
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, f"musanada serve did not answer:\n{self.output()}"
+            time.sleep(0.2)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> int:
+        """Stop it as systemd would (SIGTERM: gunicorn lets the requests in progress finish)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+@pytest.fixture
+def serve(site):
+    servers = []
+
+    def start(*args: str) -> Server:
+        servers.append(Server(site, *args))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def test_serve_answers_through_gunicorn_and_its_web_processes_leave_the_jobs_to_run_jobs(site, serve):
+    before = _jobs(site)
+    queued = _queue_a_job(site)
+    server = serve("--workers", "2")
+
+    status, headers, body = _get(server.base + "/health")
+    assert status == 200 and body == b'{"status": "ok"}'
+    status, headers, body = _get(server.base + "/login/")
+    assert status == 200 and "text/html" in headers["Content-Type"]
+    # The page's stylesheet is the collected one, with its hashed name, served by WhiteNoise through gunicorn.
+    stylesheet = re.search(rb'"(/static/musanada/musanada\.[0-9a-f]{12}\.css)"', body)
+    assert stylesheet, body[:2000]
+    status, headers, _css = _get(server.base + stylesheet.group(1).decode())
+    assert status == 200 and headers["Cache-Control"] == "max-age=315360000, public, immutable"
+
+    # Twice the poll of an embedded worker, which would also have run the job at once when it started.
+    time.sleep(2)
+    after = _jobs(site)
+    assert {pk: job for pk, job in after.items() if before.get(pk) != job} == {
+        queued: ("jobs.purge_done", "queued", None)
+    }, "a web process ran or queued a job"
+    assert "jobs worker" not in server.output()
+    assert server.stop() == 0, server.output()
+
+    drained = subprocess.run(
+        _musanada("run-jobs", "--until-empty"), cwd=ROOT, env=site["env"], capture_output=True, text=True
+    )
+    assert drained.returncode == 0, drained.stderr
+    assert re.match(
+        r"jobs run: 1 in [\d.]+ s \(due at the start: 1\); left: 0 due, 0 waiting, 0 running", drained.stdout
+    ), drained.stdout
+    assert _jobs(site)[queued][1] == "done"
+
+
+def test_serve_with_jobs_runs_the_embedded_worker_in_each_web_process(site, serve):
+    queued = _queue_a_job(site)
+    server = serve("--workers", "1", "--with-jobs")
+
+    deadline = time.monotonic() + 10
+    while _jobs(site)[queued][1] != "done":
+        assert time.monotonic() < deadline, f"the queued job did not run:\n{server.output()}"
+        time.sleep(0.2)
+    # Its first round also queued (and ran) each periodic job for its slot.
+    periodic = {name for name, _status, key in _jobs(site).values() if key and key.startswith("periodic:")}
+    assert "sla.sweep" in periodic and "reports.rollup_recent" in periodic
+    assert "embedded jobs worker started" in server.output()
+    assert server.stop() == 0, server.output()
