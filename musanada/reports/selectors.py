@@ -18,6 +18,7 @@ from musanada.org.models import LEVEL_OF_KIND, Category, Level, OrgUnit
 from musanada.reports.models import DailyUnitStats, merge, percentile
 from musanada.reports.services import JOURNEY, local_today
 from musanada.tickets import policy
+from musanada.tickets.models import Ticket
 from musanada.tickets.workflow import OPEN_STATUSES, Status
 
 LEVELS = [Level.SCHOOL, Level.PROVINCE, Level.ACADEMY, Level.CENTRAL]
@@ -217,7 +218,9 @@ def _subtree(unit: OrgUnit, prefix: str = "") -> Q:
 
 def _backlog(user, board: Dashboard) -> None:
     """Open tickets by level and status, and the oldest ones: live, and only those the user may see."""
-    open_tickets = policy.visible_tickets(user).filter(_subtree(board.unit), status__in=OPEN_STATUSES)
+    open_tickets = Ticket.objects.filter(
+        policy.current_scope(user), _subtree(board.unit), status__in=OPEN_STATUSES
+    )
     if board.period.system is not None:
         system = board.period.system
         open_tickets = open_tickets.filter(Q(category=system) | Q(category__parent=system))
