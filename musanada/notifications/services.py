@@ -12,6 +12,7 @@ from musanada.mail.outbound import queue_notification_mails
 from musanada.notifications import selectors
 from musanada.notifications.models import Notification, NotificationKind, NotificationPreference
 from musanada.notifications.recipients import recipients_for_batch
+from musanada.tickets import policy
 
 # Off only for made-up data (demo and benchmark tickets): their people's addresses belong to nobody.
 _email_on = ContextVar("musanada_notification_email", default=True)
@@ -51,9 +52,12 @@ def notify(ticket, events) -> None:
 def notification_mark_read(user, notification_id) -> Notification:
     """Mark one of the user's notifications read (NotFound for anyone else's, or one on a hidden ticket)."""
     notification = (
-        selectors.notifications_for(user).select_related("ticket").filter(pk=notification_id).first()
+        selectors.own_notifications(user)
+        .select_related("ticket__origin_unit")
+        .filter(pk=notification_id)
+        .first()
     )
-    if notification is None:
+    if notification is None or not policy.can_see(user, notification.ticket):
         raise NotFound(_("No such notification."))
     if notification.read_at is None:
         notification.read_at = timezone.now()
