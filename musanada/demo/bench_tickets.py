@@ -4,6 +4,10 @@ Not through the services: a million tickets walked one action at a time would ta
 in memory in the shape the services write (ticket, its events with the same codes and data, the holdings of
 every desk it passed, and the SLA app's level visits when that app is installed) and inserted with
 `bulk_create`. Good for measuring reads; never for checking the workflow, which only the services enforce.
+Subjects and descriptions are the realistic French and Arabic requests of `bench_text`.
+
+This is the portable path, for SQLite and small sets; on PostgreSQL `musanada bench` loads with COPY
+(`bench_load`), with the whole history the services would have written.
 """
 
 import random
@@ -14,6 +18,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from musanada.core.text import search_document
+from musanada.demo import bench_text
 from musanada.org.models import Category, Membership, OrgUnit, Role, UnitKind
 from musanada.reports.services import level_visit_model
 from musanada.tickets.models import Event, Ticket, TicketHolding
@@ -90,7 +96,9 @@ def generate(count: int, *, seed: int = 2026, days: int = 365, progress=None) ->
     if not places:
         raise ValueError("No school in the tree: run load-org and generate --schools first.")
     requesters, agents = _people()
-    topics = list(Category.objects.filter(parent__isnull=False, is_active=True).values_list("pk", "owner_id"))
+    topics = list(
+        Category.objects.filter(parent__isnull=False, is_active=True).values_list("pk", "owner_id", "code")
+    )
     visit_model = level_visit_model()
     rng = random.Random(seed + report.existing)
     now = timezone.now()
@@ -111,7 +119,8 @@ def _batch(size, first_number, rng, now, days, places, requesters, agents, topic
     tickets, journeys = [], []
     for offset in range(size):
         place = rng.choice(places)
-        category_id, owner_id = rng.choice(topics)
+        category_id, owner_id, category_code = rng.choice(topics)
+        request = bench_text.request(rng, category_code)
         requester = rng.choice(requesters.get(place.school) or [agents.get(place.school)])
         if requester is None:
             requester = next(iter(agents.values()))
@@ -144,18 +153,20 @@ def _batch(size, first_number, rng, now, days, places, requesters, agents, topic
         if status == Status.CLOSED and rng.random() < 0.4:
             rating = _draw(rng, {1: 1, 2: 1, 3: 3, 4: 6, 5: 7})
         number = first_number + offset + 1
+        reference = f"{PREFIX}-{filed_at.year}-{number:08d}"
         updated = max(step[3] or step[2] or step[1] for step in steps)
         tickets.append(
             Ticket(
-                reference=f"{PREFIX}-{filed_at.year}-{number:08d}",
+                reference=reference,
                 requester_id=requester,
                 origin_unit_id=place.school,
                 desk_id=desks[last_level],
                 status=status,
                 priority=_draw(rng, PRIORITIES),
                 category_id=category_id,
-                subject=f"طلب {number}",
-                description="طلب مولد لقياس الأداء.",
+                subject=request.subject,
+                description=request.description,
+                search_text=search_document(request.subject, request.description, reference),
                 rating=rating,
                 filed_at=filed_at,
                 updated_at=updated,
