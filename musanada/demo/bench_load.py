@@ -52,7 +52,8 @@ from musanada.demo import bench_text
 from musanada.org.models import DESK_ROLES, Category, Membership, OrgUnit, Role, UnitKind
 from musanada.sla.models import LevelVisit, SlaPolicy
 from musanada.sla.services import work_calendar
-from musanada.tickets.models import Event, ReferenceCounter, Ticket, TicketHolding
+from musanada.tickets import references
+from musanada.tickets.models import Event, Ticket, TicketHolding
 from musanada.tickets.workflow import Channel, EventKind, Priority, Status
 
 LEVELS = ("school", "province", "academy", "central")
@@ -394,11 +395,8 @@ def _reserve(world: _World, missing: int) -> None:
         cursor.execute("SELECT setval(%s, %s)", [sequence, world.id_base + missing - 1])
         world.numbers = []
         for first, last, year in spans:
-            ReferenceCounter.objects.bulk_create([ReferenceCounter(year=year, last=0)], ignore_conflicts=True)
-            counter = ReferenceCounter.objects.select_for_update().get(year=year)
-            world.numbers.append((first, last, year, counter.last + 1))
-            counter.last += last - first + 1
-            counter.save(update_fields=["last"])
+            # Through the product's numbering: its per-year sequence on PostgreSQL moves past the block too.
+            world.numbers.append((first, last, year, references.reserve(year, last - first + 1)))
     world.missing = missing
 
 

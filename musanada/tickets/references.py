@@ -35,6 +35,11 @@ def _create_sequence(cursor, year: int) -> None:
 def next_reference(now) -> str:
     """A new reference for a ticket filed at `now`, unique for ever."""
     year = timezone.localtime(now).year
+    return format_reference(year, next_reference_number(year))
+
+
+def next_reference_number(year: int) -> int:
+    """The next number of `year`."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # One statement: NULL (nextval is strict) until the year's sequence exists.
@@ -44,12 +49,28 @@ def next_reference(now) -> str:
                 _create_sequence(cursor, year)
                 cursor.execute("SELECT nextval(%s)", [_sequence(year)])
                 number = cursor.fetchone()[0]
-            return format_reference(year, number)
+            return number
     ReferenceCounter.objects.bulk_create([ReferenceCounter(year=year, last=0)], ignore_conflicts=True)
     # The UPDATE takes the row lock first, so two filings at once get two numbers.
     ReferenceCounter.objects.filter(year=year).update(last=F("last") + 1)
-    number = ReferenceCounter.objects.values_list("last", flat=True).get(year=year)
-    return format_reference(year, number)
+    return ReferenceCounter.objects.values_list("last", flat=True).get(year=year)
+
+
+def reserve(year: int, count: int) -> int:
+    """Take `count` consecutive numbers of `year` at once and return the first: for a bulk load, which runs
+    while nobody files (the benchmark's loader locks the ticket table)."""
+    if connection.vendor == "postgresql":
+        first = int(next_reference_number(year))
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setval(%s, %s)", [_sequence(year), first + count - 1])
+        advance(year, first + count - 1)
+        return first
+    ReferenceCounter.objects.bulk_create([ReferenceCounter(year=year, last=0)], ignore_conflicts=True)
+    counter = ReferenceCounter.objects.select_for_update().get(year=year)
+    first = counter.last + 1
+    counter.last += count
+    counter.save(update_fields=["last"])
+    return first
 
 
 def advance(year: int, last: int) -> None:
