@@ -17,7 +17,7 @@ from musanada.demo.population import generate_population
 from musanada.org.models import Membership, OrgUnit, Role, UnitKind, User
 from musanada.org.services import membership_grant, refresh_planner_statistics
 from musanada.reports.models import DailyUnitStats
-from musanada.reports.services import local_today, rollup_range
+from musanada.reports.services import local_today
 from musanada.tickets.models import Event, Ticket, TicketHolding
 
 CENTRAL_USER = "bench-central"
@@ -103,8 +103,12 @@ class Command(BaseCommand):
         today = local_today()
         if not options["skip_rollup"]:
             started = time.monotonic()
-            rows = rollup_range(today - timedelta(days=366), today)
-            out(f"rollup: 367 days, {rows} aggregate rows; {time.monotonic() - started:.1f} s")
+            processes = options["workers"] if connection.vendor == "postgresql" else 1
+            rows = bench_load.rollup(today - timedelta(days=366), today, processes)
+            out(
+                f"rollup: 367 days, {rows} aggregate rows; {time.monotonic() - started:.1f} s"
+                + (f" ({processes or 'one per core'} processes)" if connection.vendor == "postgresql" else "")
+            )
             refresh_planner_statistics(DailyUnitStats)
         out(
             f"database: {connection.vendor}; {Ticket.objects.count()} tickets, "
