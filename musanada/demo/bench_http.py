@@ -21,6 +21,7 @@ sign-in form for a session cookie; API tokens for the teacher and the head from 
 `--with-jobs`), or the drain measures nothing.
 """
 
+import contextlib
 import json
 import os
 import random
@@ -224,10 +225,19 @@ def _get(base: str, path: str, headers: dict) -> tuple[int, bytes]:
 # Driving wrk ---------------------------------------------------------------------------------------------
 
 
-def _settle(idle_share: float, longest: float) -> None:
-    """Wait until the machine is mostly idle again (what a run left behind is done), `longest` at most."""
+def _settle(idle_share: float, longest: float, base: str | None = None) -> None:
+    """Wait until the machine is mostly idle again and the server answers its ceiling page at once (the
+    requests a run left behind are done: a sync worker finishes a request its client gave up on), `longest`
+    seconds at most."""
     time.sleep(1)
     deadline = time.monotonic() + longest
+    while base and time.monotonic() < deadline:
+        started = time.perf_counter()
+        with contextlib.suppress(OSError):
+            _get(base, "/ceiling/", {})
+        if time.perf_counter() - started < 0.1:
+            break
+        time.sleep(1)
 
     def sample():
         with open("/proc/stat") as stat:
@@ -285,7 +295,7 @@ class _Driver:
             if after_warmup is not None:
                 env = {**env, **after_warmup(warm)}
         figures = self.wrk_run(name, self.report.seconds, env)
-        _settle(self.settle_idle, self.settle_max)
+        _settle(self.settle_idle, self.settle_max, self.report.url)
         run = Run(
             name,
             label,
@@ -385,9 +395,15 @@ def run(
             status, body = _get(base, path, headers)
             if status != 200:
                 raise LoadModeError(f"{label}: HTTP {status} before the run: {body[:300]!r}")
-            say(f"  {name}: HTTP 200, {len(body)} bytes, {1000 * (time.perf_counter() - started):.0f} ms")
+            alone = 1000 * (time.perf_counter() - started)
+            say(f"  {name}: HTTP 200, {len(body)} bytes, {alone:.0f} ms")
             result = driver.measure(name, label, {"BENCH_MODE": "get", "BENCH_PATH": path, **env})
             say(f"  {name}: {result.rps:.1f} req/s")
+            if result.requests == 0:
+                report.notes.append(
+                    f"{name}: no request completed within the measured run; one request alone, just before, "
+                    f"took {alone / 1000:.1f} s"
+                )
         if wanted & {"file", "escalate"}:
             _writes(driver, setup, workdir, teacher_token, head_token, wanted, say)
         if "ceiling" in wanted:
