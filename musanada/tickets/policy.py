@@ -176,35 +176,17 @@ def filing_roles(user, unit: OrgUnit) -> set:
 # Seeing tickets ----------------------------------------------------------------------------------------
 
 
-def _staff_side_filter(user) -> Q | None:
-    """The tickets the user reads as desk staff, supervisor or observer (and so with internal notes)."""
-    r = reach(user)
-    conditions: list[Q | Exists] = []
-    if r.desk_ids:
-        conditions.append(Exists(TicketHolding.objects.filter(ticket=OuterRef("pk"), desk_id__in=r.desk_ids)))
-    for path in r.subtree_paths:
-        conditions.append(Q(origin_unit__path__startswith=path))
-        conditions.append(
-            Exists(TicketHolding.objects.filter(ticket=OuterRef("pk"), desk__path__startswith=path))
-        )
-    if not conditions:
-        return None
-    combined = Q(conditions[0])
-    for condition in conditions[1:]:
-        combined |= Q(condition)
-    return combined
-
-
 def visible_tickets(user) -> QuerySet:
-    """Every ticket the user may list. Each list, search, export, dashboard and API endpoint starts here."""
+    """Every ticket the user may list: the union of `visibility_branches`. Exports and counts start here;
+    paged lists read the branches one by one (selectors.ticket_list)."""
     if is_system(user):
         return Ticket.objects.all()
-    if not _is_person(user):
+    branches = visibility_branches(user)
+    if not branches:
         return Ticket.objects.none()
-    condition = Q(requester=user)
-    staff_side = _staff_side_filter(user)
-    if staff_side is not None:
-        condition |= staff_side
+    condition = branches[0]
+    for branch in branches[1:]:
+        condition |= branch
     return Ticket.objects.filter(condition)
 
 
@@ -292,17 +274,14 @@ def reads_internal(user, ticket) -> bool:
 
 
 def _on_staff_side(user, ticket) -> bool:
-    # The same facts as `_staff_side_filter`, asked of one ticket: its origin's path, then its few holdings
+    # The facts of the staff-side branches, asked of one ticket: its origin's path, then its few holdings
     # (an index lookup by ticket), never a scan of everything the user's desks ever held.
     r = reach(user)
     if any(ticket.origin_unit.path.startswith(path) for path in r.subtree_paths):
         return True
-    desks = Q(desk_id__in=r.desk_ids) if r.desk_ids else Q(pk__in=[])
-    for path in r.subtree_paths:
-        desks |= Q(desk__path__startswith=path)
     if not (r.desk_ids or r.subtree_paths):
         return False
-    return TicketHolding.objects.filter(desks, ticket_id=ticket.pk).exists()
+    return TicketHolding.objects.filter(_holding_desks(r), ticket_id=ticket.pk).exists()
 
 
 def forget_reads_internal(ticket) -> None:
@@ -316,6 +295,14 @@ def can_see(user, ticket) -> bool:
     if not _is_person(user):
         return False
     return ticket.requester_id == user.pk or reads_internal(user, ticket)
+
+
+def _holding_desks(r: Reach) -> Q:
+    """On holdings: the desks whose past or present holding gives the user the desk side."""
+    desks = Q(desk_id__in=r.desk_ids)
+    for path in r.subtree_paths:
+        desks |= Q(desk__path__startswith=path)
+    return desks
 
 
 def visible_among(user, ticket_ids) -> set:
@@ -335,10 +322,9 @@ def visible_among(user, ticket_ids) -> set:
     }
     rest = ids - visible
     if rest and (r.desk_ids or r.subtree_paths):
-        desks = Q(desk_id__in=r.desk_ids)
-        for path in r.subtree_paths:
-            desks |= Q(desk__path__startswith=path)
-        held = TicketHolding.objects.filter(desks, ticket_id__in=rest).values_list("ticket_id", flat=True)
+        held = TicketHolding.objects.filter(_holding_desks(r), ticket_id__in=rest).values_list(
+            "ticket_id", flat=True
+        )
         visible |= set(held)
     return visible
 
