@@ -259,7 +259,7 @@ def _history(ticket):
 TICKET_FIELDS = [
     "requester_id", "origin_unit_id", "desk_id", "assignee_id", "status", "priority", "category_id",
     "subject", "description", "channel", "rating", "filed_at", "updated_at", "first_response_at",
-    "resolved_at", "closed_at", "due_at", "version",
+    "resolved_at", "closed_at", "due_at", "version", "access_keys",
 ]  # fmt: skip
 
 

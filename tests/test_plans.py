@@ -89,6 +89,13 @@ def test_the_lists_the_issue_names_read_through_indexes(national):
     # Every way the agent sees tickets, merged: still one index per branch.
     assert_index_scans(_page(agent, tab=selectors.Tab.ALL))
 
+    # A keyword search over all the agent may see: the words and the desk's access key in one GIN index,
+    # not the whole history walked by activity.
+    searched = _page(agent, tab=selectors.Tab.ALL, query="imprimante")
+    assert_index_scans(searched)
+    indexes = {node.get("Index Name") for _sql, nodes in _explained(searched) for node in nodes}
+    assert "ticket_search_access" in indexes
+
     # A teacher's own requests.
     teacher = (
         User.objects.filter(username__startswith="g-", requests__isnull=False)

@@ -16,9 +16,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Q
 
-from musanada.core.errors import Forbidden, IllegalTransition, NotFound
+from musanada.core.errors import Conflict, Forbidden, IllegalTransition, NotFound
 from musanada.org.models import Category, Membership, OrgUnit, Role
-from musanada.org.services import membership_grant
+from musanada.org.services import membership_grant, unit_repath
 from musanada.tickets import policy, selectors, services
 from musanada.tickets.models import Event, Ticket
 from musanada.tickets.workflow import Action, EventKind
@@ -585,6 +585,34 @@ def test_ticket_list_pages_hold_exactly_the_visible_tickets(world, references, p
     assert {t.pk for t in filtered} <= visible_pks
 
 
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_a_keyword_search_lists_exactly_the_visible_tickets_that_have_the_words(world, references, persona):
+    # On PostgreSQL a search reads desks and subtrees through the tickets' access keys rather than the
+    # holdings: it must find what the lists find, no more.
+    people, _load = world
+    user = people[persona]
+    found = selectors.TicketQuery(tab=selectors.Tab.ALL, query="saisie blanche").page(user, limit=200).items
+    mine = {ref: key for key, ref in references.items()}
+    assert {mine[t.reference] for t in found if t.reference in mine} == PERSONAS[persona][1]
+    visible_pks = set(policy.visible_tickets(user).values_list("pk", flat=True))
+    assert {t.pk for t in found} <= visible_pks
+    nothing = selectors.TicketQuery(tab=selectors.Tab.ALL, query="imprimante").page(user, limit=200)
+    assert {t.reference for t in nothing.items} & set(references.values()) == set()
+
+
+def test_every_tickets_access_keys_are_its_holdings_and_origin_with_the_units_above(world, references):
+    for reference in references.values():
+        ticket = Ticket.objects.select_related("origin_unit").get(reference=reference)
+        desks = [holding.desk for holding in ticket.holdings.select_related("desk")]
+        above = {
+            unit.pk
+            for unit in OrgUnit.objects.all()
+            if any(reached.path.startswith(unit.path) for reached in [*desks, ticket.origin_unit])
+        }
+        expected = {f"d{desk.pk}" for desk in desks} | {f"u{pk}" for pk in above}
+        assert set(ticket.access_keys) == expected, reference
+
+
 def test_another_academys_reference_is_not_found_exactly_like_a_nonexistent_one(world, references):
     people, _load = world
     for persona in ("teacher", "head", "province", "region", "supervisor", "observer"):
@@ -667,3 +695,29 @@ def test_anonymous_visitor_sees_nothing_and_every_action_answers_not_found(world
         with pytest.raises(NotFound):
             perform(action, visitor, ticket)
     assert snapshot(ticket) == before
+
+
+def test_a_province_moved_to_another_academy_takes_its_tickets_with_it_in_search(people):
+    User = get_user_model()
+    ticket = _file(people["teacher"], "01001A")
+    second = User.objects.create_user(username="second_supervisor", password=None)
+    membership_grant(second, OrgUnit.objects.get(code="MA-02"), Role.SUPERVISOR)
+
+    def found(user):
+        query = selectors.TicketQuery(tab=selectors.Tab.ALL, query="saisie")
+        return {t.reference for t in query.page(user).items}
+
+    assert ticket.reference in found(people["supervisor"])
+    assert ticket.reference not in found(second)
+
+    province = OrgUnit.objects.get(code="MA-01-01")
+    province.parent = OrgUnit.objects.get(code="MA-02")
+    unit_repath(province)
+
+    # The school is now under the second academy: its supervisor finds the request, the first no longer.
+    assert ticket.reference in found(User.objects.get(pk=second.pk))
+    assert ticket.reference not in found(User.objects.get(pk=people["supervisor"].pk))
+    moved = Ticket.objects.get(pk=ticket.pk)
+    assert moved.version == ticket.version + 1, "an action read before the move is refused as a conflict"
+    with pytest.raises(Conflict):
+        services.ticket_note(people["head"], ticket, body="Lu avant le déplacement.")

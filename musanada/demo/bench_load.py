@@ -33,6 +33,7 @@ ran, so an interrupted load restores them on its next run. PostgreSQL only: on S
 """
 
 import bisect
+import json
 import math
 import multiprocessing
 import os
@@ -107,7 +108,7 @@ TABLES = (Ticket, Event, TicketHolding, LevelVisit)
 TICKET_COLUMNS = (
     "id, reference, status, priority, subject, description, channel, rating, filed_at, updated_at, "
     "first_response_at, resolved_at, closed_at, due_at, version, assignee_id, category_id, desk_id, "
-    "origin_unit_id, requester_id, search_text"
+    "origin_unit_id, requester_id, search_text, access_keys"
 )
 EVENT_COLUMNS = "kind, by_system, created_at, public, body, data, actor_id, ticket_id"
 HOLDING_COLUMNS = "since, desk_id, ticket_id"
@@ -254,6 +255,9 @@ class _World:
     targets: dict  # (level, priority) -> (response seconds, resolution seconds)
     risk_share: float
     auto_close: int
+    # unit id -> the "u<id>" access keys of that unit and those above it (policy.access_keys), for the
+    # schools and the central services that tickets reach.
+    above: dict = field(default_factory=dict)
     id_base: int = 0
     numbers: list = field(default_factory=list)  # (first g, last g, year, first number)
     missing: int = 0
@@ -341,7 +345,17 @@ def _world(seed: int, days: int) -> _World:
         (policy.level, policy.priority): (policy.first_response_minutes * 60, policy.resolution_minutes * 60)
         for policy in SlaPolicy.objects.all()
     }
+
+    def above(pk: int) -> tuple[str, ...]:
+        keys = []
+        while pk is not None:
+            keys.append(f"u{pk}")
+            pk = units[pk][2] if pk in units else None
+        return tuple(keys)
+
+    reached = {place[0] for place in places} | {category[2] for category in categories}
     return _World(
+        above={pk: above(pk) for pk in reached},
         now=now,
         start=start,
         end=end,
@@ -511,12 +525,16 @@ def _ticket(world: _World, rng: random.Random, rows: _Rows, g: int, reference: s
     actions = 0  # each action bumps the version and `updated_at`; the service-level events do not
     updated = arrive = filed
     final_desk = desk_ids[first_level]
+    keys = set(world.above[place[0]])
     for level in range(first_level, 4):
         desk, desk_code, level_name = desk_ids[level], desk_codes[level], LEVELS[level]
         final_desk = desk
         # The stay's targets are those of the priority it arrived with (a requalification may raise it).
         target = world.targets.get((level_name, priority))
         rows.holdings.append(f"{ts(arrive)}\t{desk}\t{ticket_id}\n")
+        keys.add(f"d{desk}")
+        if level == 3:
+            keys.update(world.above[desk])
         agents = world.agents[desk]
         agent_id, agent_name = agents[int(random_() * len(agents))]
         # Working time from the arrival, in seconds: the desk acts during its opening hours.
@@ -705,7 +723,7 @@ def _ticket(world: _World, rng: random.Random, rows: _Rows, g: int, reference: s
         f"{NULL if resolved_at is None else ts(resolved_at)}\t"
         f"{NULL if closed_at is None else ts(closed_at)}\t"
         f"{due_at}\t{1 + actions}\t{assignee}\t{category_id}\t{final_desk}\t{place[0]}\t{requester}\t"
-        f"{folder.search_text(req, reference)}\n"
+        f"{folder.search_text(req, reference)}\t{json.dumps(sorted(keys))}\n"
     )
 
 

@@ -22,6 +22,7 @@ from musanada.core.text import search_document
 from musanada.demo import bench_text
 from musanada.org.models import Category, Membership, OrgUnit, Role, UnitKind
 from musanada.reports.services import level_visit_model
+from musanada.tickets import policy
 from musanada.tickets.models import Event, Ticket, TicketHolding
 from musanada.tickets.workflow import EventKind, Priority, Status
 
@@ -100,12 +101,14 @@ def generate(count: int, *, seed: int = 2026, days: int = 365, progress=None) ->
         Category.objects.filter(parent__isnull=False, is_active=True).values_list("pk", "owner_id", "code")
     )
     visit_model = level_visit_model()
+    # Every unit by id, path only: what the tickets' access keys are computed from.
+    units = {pk: OrgUnit(pk=pk, path=path) for pk, path in OrgUnit.objects.values_list("pk", "path")}
     rng = random.Random(seed + report.existing)
     now = timezone.now()
     number = report.existing
     while missing > 0:
         size = min(BATCH, missing)
-        _batch(size, number, rng, now, days, places, requesters, agents, topics, visit_model)
+        _batch(size, number, rng, now, days, places, requesters, agents, topics, visit_model, units)
         number += size
         missing -= size
         report.created += size
@@ -115,8 +118,9 @@ def generate(count: int, *, seed: int = 2026, days: int = 365, progress=None) ->
     return report
 
 
-def _batch(size, first_number, rng, now, days, places, requesters, agents, topics, visit_model):
+def _batch(size, first_number, rng, now, days, places, requesters, agents, topics, visit_model, units):
     tickets, journeys = [], []
+    unit_ids = {unit.path: pk for pk, unit in units.items()}
     for offset in range(size):
         place = rng.choice(places)
         category_id, owner_id, category_code = rng.choice(topics)
@@ -167,6 +171,9 @@ def _batch(size, first_number, rng, now, days, places, requesters, agents, topic
                 subject=request.subject,
                 description=request.description,
                 search_text=search_document(request.subject, request.description, reference),
+                access_keys=policy.access_keys(
+                    [units[desks[step[0]]] for step in steps], units[place.school], unit_ids=unit_ids
+                ),
                 rating=rating,
                 filed_at=filed_at,
                 updated_at=updated,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from musanada.core.errors import InvalidInput
 from musanada.org.models import Category, Membership, OrgUnit, UnitKind, User
 from musanada.tickets import policy
+from musanada.tickets.services import tickets_refresh_access_keys
 
 # Which kinds a unit of each kind may hang under.
 PARENT_KIND: dict[str, UnitKind | None] = {
@@ -86,6 +87,8 @@ def _move_subtree(old_path: str, new_path: str) -> None:
         descendant.path = new_path + descendant.path[len(old_path) :]
         descendant.depth = descendant.path.count("/") - 2
         descendant.save(update_fields=["path", "depth"])
+    # The tickets of the subtree keep which units are above them (their access keys): they follow.
+    tickets_refresh_access_keys(new_path)
 
 
 # The central services and the categories each owns. The ministry's real list is not public: this seed

@@ -54,6 +54,11 @@ class Ticket(models.Model):
     # Subject, description and reference folded by `core.text.normalize`: keyword search matches this column,
     # so Arabic and French spelling variants find each other. Kept by the services that change those texts.
     search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
+    # Who reaches the ticket through desks and subtrees, as keys (`policy.access_keys`): "d<id>" for every
+    # desk that has held it, "u<id>" for every unit at or above its origin and those desks. A copy of the
+    # holdings and the tree that the services keep with the holdings: on PostgreSQL, keyword search looks up a
+    # word and a reader together in one GIN index (`ticket_search_access`).
+    access_keys = models.JSONField(_("access keys"), default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("ticket")

@@ -21,6 +21,7 @@ from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -82,6 +83,8 @@ class Reach:
 
     desk_ids: frozenset
     subtree_paths: tuple
+    # The units at the top of those subtrees (the keys of `access_keys` that name them).
+    subtree_ids: frozenset = frozenset()
 
 
 def reach(user) -> Reach:
@@ -89,7 +92,7 @@ def reach(user) -> Reach:
     cached = getattr(user, "_musanada_reach", None)
     if cached is not None:
         return cached
-    desk_ids, paths = set(), set()
+    desk_ids, paths = set(), {}
     if _is_person(user) and not is_system(user):
         rows = Membership.objects.filter(user=user, is_active=True, unit__is_active=True).values_list(
             "unit_id", "unit__path", "role"
@@ -98,10 +101,10 @@ def reach(user) -> Reach:
             if role in DESK_ROLES:
                 desk_ids.add(unit_id)
             if role in SUBTREE_ROLES:
-                paths.add(path)
+                paths[path] = unit_id
     # A path inside another adds nothing: keep the outermost ones only.
     outer = tuple(sorted(p for p in paths if not any(p != o and p.startswith(o) for o in paths)))
-    result = Reach(frozenset(desk_ids), outer)
+    result = Reach(frozenset(desk_ids), outer, frozenset(paths[p] for p in outer))
     if not is_system(user):
         user._musanada_reach = result
     return result
@@ -190,17 +193,30 @@ def visible_tickets(user) -> QuerySet:
     return Ticket.objects.filter(condition)
 
 
-def visibility_branches(user) -> list[Q]:
+def visibility_branches(user, *, keyed: bool = False) -> list[Q]:
     """The ways the user sees tickets, one condition each; together exactly `visible_tickets`.
 
     A list reads each branch through its own index and merges the pages: one query that ORs them makes the
-    database give up the indexes (DESIGN, "rules for national volume")."""
+    database give up the indexes (DESIGN, "rules for national volume").
+
+    `keyed`: for a keyword search. On PostgreSQL, desks and subtrees are then one condition on the tickets'
+    `access_keys`, which the GIN index `ticket_search_access` reads together with the words: otherwise a word
+    found in half a million tickets none of which the reader may see makes the database read them all.
+    SQLite has neither that index nor JSON containment, and reads the holdings as lists do."""
     if is_system(user):
         return [Q()]
     if not _is_person(user):
         return []
     r = reach(user)
     branches = [Q(requester=user)]
+    if keyed and connection.vendor == "postgresql":
+        keys = [f"d{pk}" for pk in sorted(r.desk_ids)] + [f"u{pk}" for pk in sorted(r.subtree_ids)]
+        if keys:
+            reached = Q(access_keys__contains=[keys[0]])
+            for key in keys[1:]:
+                reached |= Q(access_keys__contains=[key])
+            branches.append(reached)
+        return branches
     if r.desk_ids:
         branches.append(
             Q(Exists(TicketHolding.objects.filter(ticket=OuterRef("pk"), desk_id__in=r.desk_ids)))
@@ -211,6 +227,25 @@ def visibility_branches(user) -> list[Q]:
             Q(Exists(TicketHolding.objects.filter(ticket=OuterRef("pk"), desk__path__startswith=path)))
         )
     return branches
+
+
+def access_keys(desks, origin=None, *, unit_ids: dict | None = None) -> list[str]:
+    """The `Ticket.access_keys` that holding by `desks` (and originating at `origin`) give: "d<id>" for each
+    desk, "u<id>" for each unit at or above them. One query for the units above, none when `unit_ids`
+    (every unit's id by path) is given."""
+    desks = list(desks)
+    reached = [*desks, origin] if origin is not None else desks
+    # "/MEN/AREF-RSK/DP-RABAT/" is under "/MEN/" and "/MEN/AREF-RSK/" and is itself.
+    prefixes = {
+        unit.path[: end + 1] for unit in reached for end, c in enumerate(unit.path) if c == "/" and end
+    }
+    if unit_ids is not None:
+        above = [unit_ids[prefix] for prefix in prefixes if prefix in unit_ids]
+    elif prefixes:
+        above = list(OrgUnit.objects.filter(path__in=prefixes).values_list("pk", flat=True))
+    else:
+        above = []
+    return sorted({f"u{pk}" for pk in above} | {f"d{desk.pk}" for desk in desks})
 
 
 # Conditions that never reach beyond what the user may see: a list narrowed to one of them needs no other

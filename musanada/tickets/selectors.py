@@ -151,18 +151,20 @@ def ticket_list(
     limit: int | None = None,
     sort: str = Sort.ACTIVITY,
     within_visibility: bool = False,
+    keyed: bool = False,
 ) -> Page:
     """A page of the tickets the user may list, in `sort` order, most recent first (keyset pagination).
 
     `within_visibility`: the caller's `filters` never reach beyond what the user may see (they come from the
     policy's `own_requests`, `at_own_desks` or `from_own_subtrees`), so the page is one query on the index
     they name. Otherwise each of the policy's visibility branches is read as its own indexed query, and the
-    pages are merged: the reach, then one query per branch, whatever the page size.
+    pages are merged: the reach, then one query per branch, whatever the page size. `keyed`: the filters
+    hold a keyword search, which reads the branches of the access keys (`policy.visibility_branches`).
     """
     limit = min(limit or settings.MUSANADA["PAGE_SIZE"], 200)
     sort = sort if sort in _SORT_KEYS else Sort.ACTIVITY
     cursor_values = _decode_cursor(cursor, sort) if cursor else None
-    branches = [Q()] if within_visibility else policy.visibility_branches(user)
+    branches = [Q()] if within_visibility else policy.visibility_branches(user, keyed=keyed)
     merged: dict[int, Ticket] = {}
     for branch in branches:
         for ticket in _branch_page(branch, filters, cursor_values, sort, limit + 1):
@@ -179,7 +181,9 @@ def count_cap() -> int:
     return settings.MUSANADA["COUNT_CAP"]
 
 
-def ticket_count(user, filters: Q | None = None, *, within_visibility: bool = False) -> int:
+def ticket_count(
+    user, filters: Q | None = None, *, within_visibility: bool = False, keyed: bool = False
+) -> int:
     """How many tickets the user may list that match `filters`, up to `count_cap() + 1` ("N+").
 
     Like `ticket_list`, one query when the filters stay within visibility, else one per branch.
@@ -189,7 +193,7 @@ def ticket_count(user, filters: Q | None = None, *, within_visibility: bool = Fa
     if within_visibility:
         return Ticket.objects.filter(condition).values("pk")[:cap].count()
     found: set[int] = set()
-    for branch in policy.visibility_branches(user):
+    for branch in policy.visibility_branches(user, keyed=keyed):
         found.update(Ticket.objects.filter(branch, condition).values_list("pk", flat=True)[:cap])
     return min(len(found), cap)
 
@@ -266,6 +270,11 @@ class TicketQuery:
         filters = self.filters()
         return filters if tab is None else tab & filters
 
+    @property
+    def keyed(self) -> bool:
+        """Whether the list is a keyword search (see `ticket_list`)."""
+        return bool(search_terms(self.query))
+
     def within_visibility(self, user) -> bool:
         """Whether the list never reaches beyond what the user may see (its tab, or a desk the user works,
         says so), so that it is read as one query on its own index."""
@@ -288,6 +297,7 @@ class TicketQuery:
             limit=limit,
             sort=self.sort,
             within_visibility=self.within_visibility(user),
+            keyed=self.keyed,
         )
 
     def counts(self, user, tabs) -> dict:
@@ -296,7 +306,10 @@ class TicketQuery:
         for tab in tabs:
             query = replace(self, tab=tab)
             counts[tab] = ticket_count(
-                user, query.condition(user), within_visibility=query.within_visibility(user)
+                user,
+                query.condition(user),
+                within_visibility=query.within_visibility(user),
+                keyed=self.keyed,
             )
         return counts
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.base import File
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -99,6 +100,9 @@ class _Change:
         # The reactions read the ticket as the action leaves it, so the new values are set first; the row
         # itself is written last, with what the reactions keep, in one update guarded by the version.
         updates = {**self.updates, "updated_at": self.now, "version": self.expected_version + 1}
+        if self.new_desks:
+            added = policy.access_keys(self.new_desks)
+            updates["access_keys"] = sorted(set(self.ticket.access_keys) | set(added))
         for name, value in updates.items():
             setattr(self.ticket, name, value)
         for desk in self.new_desks:
@@ -138,6 +142,35 @@ def _hold(ticket: Ticket, desk: OrgUnit, now) -> None:
     TicketHolding.objects.bulk_create(
         [TicketHolding(ticket=ticket, desk=desk, since=now)], ignore_conflicts=True
     )
+
+
+def tickets_refresh_access_keys(path: str) -> int:
+    """Recompute the access keys of the tickets that originate or were held under `path`, after that subtree
+    moved there (the units above them changed). The version is bumped, so that an action read before is
+    refused as a conflict instead of writing the old keys back. Returns how many tickets changed."""
+    units = OrgUnit.objects.filter(path__startswith=path).values("pk")
+    ids = set(Ticket.objects.filter(origin_unit__in=units).values_list("pk", flat=True))
+    ids |= set(TicketHolding.objects.filter(desk__in=units).values_list("ticket_id", flat=True))
+    unit_ids = dict(OrgUnit.objects.values_list("path", "pk"))
+    changed = 0
+    ordered = sorted(ids)
+    with transaction.atomic():
+        for start in range(0, len(ordered), 1000):
+            chunk = ordered[start : start + 1000]
+            desks: dict[int, list] = {pk: [] for pk in chunk}
+            for holding in TicketHolding.objects.filter(ticket_id__in=chunk).select_related("desk"):
+                desks[holding.ticket_id].append(holding.desk)
+            tickets = (
+                Ticket.objects.filter(pk__in=chunk)
+                .select_related("origin_unit")
+                .select_for_update(of=("self",))
+            )
+            for ticket in tickets.only("pk", "access_keys", "origin_unit__path"):
+                keys = policy.access_keys(desks[ticket.pk], ticket.origin_unit, unit_ids=unit_ids)
+                if keys != ticket.access_keys:
+                    Ticket.objects.filter(pk=ticket.pk).update(access_keys=keys, version=F("version") + 1)
+                    changed += 1
+    return changed
 
 
 def _store_attachments(ticket, event, checked_files) -> list:
@@ -240,6 +273,7 @@ def ticket_file(
         raise InvalidInput(_("Unknown channel."), code=ErrorCode.INVALID_CHANNEL, field="channel")
     else:
         landing = routing.mailbox_landing(requester, unit, mailbox_desk, category)
+    keys = policy.access_keys([landing.desk], origin=unit)
 
     stored = []
     try:
@@ -260,6 +294,7 @@ def ticket_file(
                 filed_at=now,
                 updated_at=now,
                 search_text=search_document(subject, description, reference),
+                access_keys=keys,
             )
             _hold(ticket, landing.desk, now)
             filed = _new_event(
