@@ -319,9 +319,18 @@ def _on_staff_side(user, ticket) -> bool:
     return TicketHolding.objects.filter(_holding_desks(r), ticket_id=ticket.pk).exists()
 
 
-def forget_reads_internal(ticket) -> None:
-    """Call when the ticket's holdings may have changed (an action moved it)."""
-    ticket.__dict__.pop("_musanada_reads_internal", None)
+def forget_reads_internal(ticket, *, into=None) -> None:
+    """Call when the ticket's holdings may have changed (an action moved it); with `into`, pass what is known
+    to that other object of the same ticket instead.
+
+    Holdings are never removed, so a reader on the desk side stays there: only the "no" answers are
+    forgotten (a desk the ticket moved to may be the reader's)."""
+    known = ticket.__dict__.get("_musanada_reads_internal", {})
+    kept = {reader: True for reader, answer in known.items() if answer}
+    if into is None:
+        ticket.__dict__["_musanada_reads_internal"] = kept
+    else:
+        into.__dict__.setdefault("_musanada_reads_internal", {}).update(kept)
 
 
 def can_see(user, ticket) -> bool:

@@ -204,7 +204,10 @@ def _show_saved(ticket: Ticket, saved: Ticket) -> None:
     Django cached when the id changed, so `ticket.desk` is read again where the desk moved."""
     for field in Ticket._meta.concrete_fields:
         setattr(ticket, field.attname, getattr(saved, field.attname))
+        if field.is_relation and field.is_cached(saved):
+            field.set_cached_value(ticket, field.get_cached_value(saved))
     policy.forget_reads_internal(ticket)
+    policy.forget_reads_internal(saved, into=ticket)
 
 
 @contextmanager
@@ -220,6 +223,8 @@ def _acting(actor, ticket: Ticket, action: str, version: int | None):
                 )
             except Ticket.DoesNotExist:
                 raise NotFound(_("No such ticket.")) from None
+            # What the caller's object already knows of the reader's side holds for the fresh one.
+            policy.forget_reads_internal(ticket, into=current)
             if not policy.can_see(actor, current):
                 raise NotFound(_("No such ticket."))
             if current.version != expected:
