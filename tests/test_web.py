@@ -15,6 +15,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.staticfiles import finders
+from django.forms.renderers import DjangoTemplates, get_default_renderer
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.templatetags.static import static
 from django.urls import reverse
@@ -23,6 +24,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from musanada.tickets import policy, services
+from musanada.web.renderers import FormRenderer
 from musanada.tickets.models import Attachment, Event, Ticket
 from musanada.tickets.workflow import Priority, Status
 from tests.conftest import PASSWORD
@@ -639,3 +641,23 @@ def test_a_language_chosen_on_the_sign_in_page_is_kept_on_the_account(client, pe
     assert people["teacher"].language == "fr"
     page = client.get(reverse("home"))
     assert 'lang="fr"' in page.content.decode()
+
+
+def test_select_boxes_written_in_python_are_djangos_markup_exactly():
+    stock, ours = DjangoTemplates(), FormRenderer()
+    choices = [
+        ("", "---------"),
+        ("Massar", [("massar-grades", "Saisie des notes <&>"), ("massar-access", 'Code d\'accès "oublié"')]),
+        ("other", "أخرى"),
+        (3, "trois"),
+    ]
+    widgets = [
+        (forms.Select(choices=choices, attrs={"id": "id_c", "required": True, "data-x": None}), "massar-access"),
+        (forms.Select(choices=choices, attrs={"disabled": False, "aria-describedby": "h"}), None),
+        (forms.SelectMultiple(choices=choices), ["other", "3"]),
+        (forms.NullBooleanSelect(), True),
+    ]
+    for widget, value in widgets:
+        assert widget.render("c", value, renderer=ours) == widget.render("c", value, renderer=stock)
+    # Every form of the product renders with it.
+    assert isinstance(get_default_renderer(), FormRenderer)

@@ -85,6 +85,10 @@ MIDDLEWARE = [
 ROOT_URLCONF = "musanada.config.urls"
 WSGI_APPLICATION = "musanada.config.wsgi.application"
 
+# Django's renderer with select boxes written in Python (web/renderers.py: two templates per option cost the
+# inbox and the ticket page dearly).
+FORM_RENDERER = "musanada.web.renderers.FormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

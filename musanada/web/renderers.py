@@ -1,0 +1,55 @@
+"""The form renderer: Django's own, with the select boxes written in Python.
+
+The stock select renders two templates per option (the option, then its attributes): the inbox's filters and
+a ticket's action forms hold a hundred or more options (categories and their topics, units, agents): written
+here, the inbox's filter form takes 17 ms instead of 40 (profiled, docs/performance.md). The markup is Django's, character for character
+(tests/test_web.py compares them).
+"""
+
+from django.forms.renderers import DjangoTemplates
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+
+SELECT = "django/forms/widgets/select.html"
+
+
+def _attrs(attrs: dict) -> str:
+    # As Django's attrs.html, in the same order: True is a bare attribute, False is left out, any other value
+    # is written with str() and escaped.
+    written = []
+    for name, value in attrs.items():
+        if value is True:
+            written.append(f" {name}")
+        elif value is not False:
+            written.append(f' {name}="{conditional_escape(str(value))}"')
+    return "".join(written)
+
+
+def select_html(widget: dict) -> str:
+    """A select box from the context of Django's `Select` widget (name, attrs, optgroups)."""
+    parts = [format_html('<select name="{}"{}>', widget["name"], mark_safe(_attrs(widget["attrs"])))]
+    for group_name, options, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(format_html('\n  <optgroup label="{}">', group_name))
+        for option in options:
+            parts.append(
+                format_html(
+                    '\n  <option value="{}"{}>{}</option>\n',
+                    str(option["value"]),
+                    mark_safe(_attrs(option["attrs"])),
+                    option["label"],
+                )
+            )
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
+    return mark_safe("".join(parts))
+
+
+class FormRenderer(DjangoTemplates):
+    """Django's template renderer, but select boxes are written by `select_html`."""
+
+    def render(self, template_name, context, request=None):
+        if template_name == SELECT:
+            return select_html(context["widget"])
+        return super().render(template_name, context, request)
