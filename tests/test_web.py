@@ -15,8 +15,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.staticfiles import finders
-from django.forms.renderers import DjangoTemplates, get_default_renderer
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.forms.renderers import DjangoTemplates, get_default_renderer
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -24,9 +24,9 @@ from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from musanada.tickets import policy, services
-from musanada.web.renderers import FormRenderer
 from musanada.tickets.models import Attachment, Event, Ticket
 from musanada.tickets.workflow import Priority, Status
+from musanada.web.renderers import FormRenderer
 from tests.conftest import PASSWORD
 from tests.helpers import file_request
 
@@ -652,7 +652,10 @@ def test_select_boxes_written_in_python_are_djangos_markup_exactly():
         (3, "trois"),
     ]
     widgets = [
-        (forms.Select(choices=choices, attrs={"id": "id_c", "required": True, "data-x": None}), "massar-access"),
+        (
+            forms.Select(choices=choices, attrs={"id": "id_c", "required": True, "data-x": None}),
+            "massar-grades",
+        ),
         (forms.Select(choices=choices, attrs={"disabled": False, "aria-describedby": "h"}), None),
         (forms.SelectMultiple(choices=choices), ["other", "3"]),
         (forms.NullBooleanSelect(), True),

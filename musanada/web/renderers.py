@@ -2,8 +2,8 @@
 
 The stock select renders two templates per option (the option, then its attributes): the inbox's filters and
 a ticket's action forms hold a hundred or more options (categories and their topics, units, agents): written
-here, the inbox's filter form takes 17 ms instead of 40 (profiled, docs/performance.md). The markup is Django's, character for character
-(tests/test_web.py compares them).
+here, the inbox's filter form takes 17 ms instead of 40 (profiled). The markup is Django's, character for
+character (tests/test_web.py compares them).
 """
 
 from django.forms.renderers import DjangoTemplates
