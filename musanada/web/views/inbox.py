@@ -30,12 +30,15 @@ _UNKNOWN_TAB = _("This list does not exist; here is your default list.")
 class TabLink:
     key: str
     label: str
-    # Capped: past selectors.count_cap() the tab says "1000+".
-    count: int
+    # Capped: past selectors.count_cap() the tab says "1000+". None: not counted (a search counts only the
+    # tab it lists).
+    count: int | None
     url: str
 
     @property
     def shown(self) -> str:
+        if self.count is None:
+            return ""
         cap = selectors.count_cap()
         return f"{cap}+" if self.count > cap else str(self.count)
 
@@ -87,9 +90,11 @@ def home(request):
         "tabs": [],
     }
     if not refused:
-        counts = criteria.counts(user, tabs)
+        # A keyword search counts the tab it lists only: with the words, each count reads the text index
+        # again (at ten million tickets, 0.2 s a tab), and the other tabs' numbers answer no question asked.
+        counts = criteria.counts(user, [tab] if criteria.keyed else tabs)
         context["tabs"] = [
-            TabLink(key, selectors.Tab(key).label, counts[key], _url(kept, tab=key)) for key in tabs
+            TabLink(key, selectors.Tab(key).label, counts.get(key), _url(kept, tab=key)) for key in tabs
         ]
         try:
             page = criteria.page(user, cursor=form.value_of("after"))
