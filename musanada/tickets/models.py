@@ -67,6 +67,12 @@ class Ticket(models.Model):
             # A desk's inbox: its open tickets, newest activity first (keyset on updated_at, id).
             models.Index(fields=["desk", "status", "-updated_at", "-id"], name="ticket_desk_inbox"),
             models.Index(fields=["desk", "-updated_at", "-id"], name="ticket_desk_recent"),
+            # The inbox's default tab, a desk's open tickets: one ordered range instead of three to merge.
+            models.Index(
+                fields=["desk", "-updated_at", "-id"],
+                name="ticket_desk_open",
+                condition=models.Q(status__in=["new", "open", "waiting"]),
+            ),
             # "My requests".
             models.Index(fields=["requester", "-updated_at", "-id"], name="ticket_requester"),
             models.Index(fields=["origin_unit", "-updated_at", "-id"], name="ticket_origin"),
