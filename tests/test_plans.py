@@ -99,6 +99,8 @@ def test_the_lists_the_issue_names_read_through_indexes(national):
     assert_index_scans(searched)
     indexes = {node.get("Index Name") for _sql, nodes in _explained(searched) for node in nodes}
     assert "ticket_search_access" in indexes
+    # Never the walk of the whole history hoping to meet matches soon (all of it for a word the desk lacks).
+    assert "ticket_recent" not in indexes
 
     # A teacher's own requests.
     teacher = (
