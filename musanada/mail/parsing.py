@@ -142,6 +142,33 @@ def _first(headers: dict, name: str) -> str:
     return decode_header(values[0]) if values else ""
 
 
+def addresses(value) -> tuple:
+    """The addresses of an address header (From, Sender, Reply-To), read from its structure by the standard
+    library's header registry, as (address lower-cased, display name) pairs.
+
+    Never from decoded text: an encoded display name that holds "<someone@domain>" or "@" stays a name, and
+    the address is the one outside it. A header that cannot be parsed gives no address."""
+    if value is None:
+        return ()
+    value = str(value)
+    if _has_raw_bytes(value):
+        # 8-bit bytes sent without encoding: read them as text first, like any header.
+        value = decode_bytes(value.encode("ascii", "surrogateescape"))
+    try:
+        header = email.policy.default.header_factory("from", value.replace("\x00", ""))
+        found = header.addresses
+    except (email.errors.HeaderParseError, ValueError, IndexError, TypeError, AttributeError):
+        return ()
+    pairs = []
+    for address in found:
+        spec = (address.addr_spec or "").strip().lower()
+        local, at, domain = spec.rpartition("@")
+        if not (at and local and domain) or any(c.isspace() or c in "<>" for c in spec):
+            continue
+        pairs.append((spec, " ".join((address.display_name or "").replace("\x00", "").split())))
+    return tuple(pairs)
+
+
 # Identifiers and threading -----------------------------------------------------------------------------
 
 
@@ -377,15 +404,16 @@ def parse(raw: bytes) -> ParsedMail:
     """Parse one raw e-mail. Never raises on bad input: what cannot be read is left empty."""
     message = email.message_from_bytes(raw, policy=email.policy.compat32)
     headers = _raw_headers(message)
-    name, address = email.utils.parseaddr(_first(headers, "from"))
-    sender = address.strip().lower() if "@" in address else ""
+    # One author: a From with several addresses (or none that parses) names no sender the intake can trust.
+    authors = addresses((headers.get("from") or [None])[0])
+    sender, name = authors[0] if len(authors) == 1 else ("", "")
     text, attachments = _body_and_attachments(message)
     return ParsedMail(
         message_id=_message_id(headers, raw),
         in_reply_to=message_ids(_first(headers, "in-reply-to")),
         references=message_ids(_first(headers, "references")),
         sender=sender,
-        sender_name=name.strip(),
+        sender_name=name,
         subject=_first(headers, "subject"),
         text=text,
         attachments=attachments,

@@ -49,3 +49,10 @@ def make_mail(
         maintype, subtype = mime.split("/")
         message.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
     return message.as_bytes()
+
+
+def with_from(raw: bytes, header: str) -> bytes:
+    """`raw` (from `make_mail`) with its From line replaced by `header`, written as a forger would."""
+    head, _sep, rest = raw.partition(b"\n")
+    assert head.startswith(b"From: ")
+    return header.encode() + b"\n" + rest

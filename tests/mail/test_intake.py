@@ -1,5 +1,7 @@
 """What the official e-mail address does with each kind of mail (docs/mail.md has the table)."""
 
+import base64
+
 import pytest
 from django.utils import translation
 
@@ -12,7 +14,7 @@ from musanada.org.services import membership_grant
 from musanada.tickets import services
 from musanada.tickets.models import Ticket
 from musanada.tickets.workflow import Channel, EventKind, Status
-from tests.mail.mails import PDF, PNG, fixture_bytes, make_mail
+from tests.mail.mails import PDF, PNG, fixture_bytes, make_mail, with_from
 
 TEACHER = "teacher@demo.musanada.ma"
 
@@ -301,3 +303,25 @@ def test_an_answer_that_cannot_be_sent_is_retried_later_and_the_mail_stays_proce
     clock.now = job.run_after  # the end of the back-off
     run_due_jobs()
     assert [answer.to for answer in mailoutbox] == [["stranger@gmail.example"]]
+
+
+def _named(name: str) -> str:
+    return "=?utf-8?b?" + base64.b64encode(name.encode()).decode() + "?="
+
+
+def test_a_display_name_holding_an_agents_address_leaves_the_sender_who_they_are(receive, people):
+    ticket = _filed_by_mail(receive)
+    raw = make_mail(body="Toujours bloqué.", headers=_reply_headers(ticket))
+    record = receive(with_from(raw, f"From: {_named('CRI <region@demo.musanada.ma>')} <{TEACHER}>"))
+    assert record.outcome == Outcome.REPLY_ADDED
+    reply = ticket.events.order_by("-id").first()
+    assert reply.actor == people["teacher"] and reply.data["party"] == "requester"
+
+
+def test_a_forged_display_name_gets_no_ticket_and_the_answer_goes_only_to_the_real_address(
+    receive, mailoutbox
+):
+    forged = with_from(make_mail(), f"From: {_named('region@demo.musanada.ma')} <someone@evil.example>")
+    record = receive(forged)
+    assert record.outcome == Outcome.REFUSED_UNKNOWN_SENDER and record.ticket is None
+    assert [message.to for message in mailoutbox] == [["someone@evil.example"]]

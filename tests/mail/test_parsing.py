@@ -6,7 +6,7 @@ import quopri
 import pytest
 
 from musanada.mail import parsing
-from tests.mail.mails import PNG, fixture_bytes, make_mail
+from tests.mail.mails import PNG, fixture_bytes, make_mail, with_from
 
 
 def test_identifiers_and_sender_are_read_and_the_address_is_lower_cased():
@@ -231,3 +231,42 @@ def test_a_delivery_report_without_other_signals_is_a_robot():
 )
 def test_the_new_part_of_a_reply_is_kept_and_the_quote_dropped(text, new_part):
     assert parsing.strip_quoted(text) == new_part
+
+
+@pytest.mark.parametrize(
+    "header, sender, name",
+    [
+        # An encoded display name that holds an address stays a name: the address is the one outside it.
+        (
+            "From: =?utf-8?b?"
+            + base64.b64encode("مدير <region@demo.musanada.ma>".encode()).decode()
+            + "?= <outsider@evil.example>",
+            "outsider@evil.example",
+            "مدير <region@demo.musanada.ma>",
+        ),
+        (
+            'From: "region@demo.musanada.ma" <Outsider@Evil.Example>',
+            "outsider@evil.example",
+            "region@demo.musanada.ma",
+        ),
+        (
+            "From: =?iso-8859-1?q?=3Cregion=40demo.musanada.ma=3E?= <x@evil.example>",
+            "x@evil.example",
+            "<region@demo.musanada.ma>",
+        ),
+        # Two authors, or none that parses: no sender the intake could trust.
+        ("From: a@demo.musanada.ma, b@demo.musanada.ma", "", ""),
+        ("From: <not an address>", "", ""),
+    ],
+)
+def test_the_sender_is_read_from_the_headers_structure_never_from_decoded_text(header, sender, name):
+    mail = parsing.parse(with_from(make_mail(sender="placeholder@example.ma"), header))
+    assert (mail.sender, mail.sender_name) == (sender, name)
+
+
+def test_reply_to_and_sender_headers_never_replace_the_author():
+    raw = make_mail(
+        sender="teacher@demo.musanada.ma",
+        headers=[("Reply-To", "region@demo.musanada.ma"), ("Sender", "region@demo.musanada.ma")],
+    )
+    assert parsing.parse(raw).sender == "teacher@demo.musanada.ma"
