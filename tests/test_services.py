@@ -720,3 +720,16 @@ def test_a_ticket_is_not_returned_to_a_desk_that_has_nobody_to_answer(people, un
     assert refused.value.code == "referrer_unstaffed"
     ticket.refresh_from_db()
     assert ticket.desk == units["MA-01-01"] and ticket.version == before
+
+
+def test_what_people_write_is_kept_without_controls_that_would_reorder_it_when_echoed(people):
+    upload = SimpleUploadedFile("facture\u202egnp.exe.png", PNG, content_type="image/png")
+    ticket = file_request(
+        people["teacher"],
+        subject="Massar\u202e ne répond\tplus\u0000",
+        description="Ligne une\u2066 isolée\u2069\r\nLigne deux\u0007",
+        files=[upload],
+    )
+    assert ticket.subject == "Massar ne répond plus"
+    assert ticket.description == "Ligne une isolée\nLigne deux"
+    assert [a.original_name for a in ticket.attachments.all()] == ["facturegnp.exe.png"]

@@ -1,4 +1,5 @@
-"""Text normalised for search: what is indexed and what is typed go through the same function.
+"""Text normalised for search (what is indexed and what is typed go through the same function), and text
+made safe to echo.
 
 People type Arabic with or without hamza, with a bare alef for أ/إ/آ, with ه for ة and ي for ى, with or
 without diacritics and tatweel; French with or without accents; Latin in any case. Both sides of a search
@@ -54,3 +55,27 @@ def search_terms(query: str) -> list[str]:
         if word and word not in terms:
             terms.append(word)
     return terms[:MAX_TERMS]
+
+
+# Bidirectional embeddings, overrides and isolates (U+202A–202E, U+2066–2069): a right-to-left override in a
+# file name shows "gpj.exe" as "exe.jpg". The marks LRM and RLM (U+200E, U+200F) stay: Arabic text needs them
+# and they reorder nothing around them.
+_BIDI_CONTROLS = {*range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+
+
+def _echoable(char: str) -> bool:
+    return ord(char) not in _BIDI_CONTROLS and unicodedata.category(char) != "Cc"
+
+
+def plain_line(text: str) -> str:
+    """One line a person wrote (a subject, a name, a file name), safe to echo: no bidi controls, no control
+    characters (a line end or a tab becomes a space), spaces collapsed."""
+    spaced = "".join(" " if char in "\t\r\n" else char for char in text or "")
+    return _SPACES.sub(" ", "".join(char for char in spaced if _echoable(char))).strip()
+
+
+def plain_text(text: str) -> str:
+    """A text a person wrote (a description, a reply), safe to echo: no bidi controls, no control characters
+    but line ends and tabs."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(char for char in text if char in "\n\t" or _echoable(char))

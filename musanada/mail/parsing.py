@@ -17,6 +17,8 @@ from html.parser import HTMLParser
 
 import nh3
 
+from musanada.core.text import plain_line
+
 # Declared charsets that mail clients use for something wider (the WHATWG encoding rules do the same).
 _CHARSET_ALIASES = {
     "iso-8859-1": "cp1252",
@@ -91,12 +93,20 @@ def _codec(charset: str | None) -> str | None:
 
 
 def decode_bytes(data: bytes, charset: str | None = None) -> str:
-    """Bytes to text: the declared charset if it decodes them cleanly, else UTF-8, else Arabic Windows."""
-    candidates = [c for c in (_codec(charset), *_FALLBACKS) if c]
+    """Bytes to text: the declared charset if it decodes them cleanly, else UTF-8, else Arabic Windows.
+
+    UTF-8 (declared, or the first guess) with a few invalid bytes is read as UTF-8 with those bytes replaced:
+    one bad byte must not turn a whole Arabic text into another charset's gibberish."""
+    declared = _codec(charset)
+    candidates = [c for c in (declared, *_FALLBACKS) if c]
     for candidate in candidates:
         try:
             return data.decode(candidate)
         except (LookupError, UnicodeDecodeError):
+            if candidate.replace("-", "").replace("_", "") == "utf8":
+                replaced = data.decode("utf-8", errors="replace")
+                if replaced.count("\ufffd") <= max(2, len(replaced) // 200):
+                    return replaced
             continue
     return data.decode("utf-8", errors="replace")
 
@@ -302,7 +312,7 @@ def _walk(message):
 
 
 def _attachment_name(part, index: int) -> str:
-    name = decode_header(part.get_filename() or "")
+    name = plain_line(decode_header(part.get_filename() or ""))
     name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
     if name:
         return name[:255]
@@ -345,7 +355,7 @@ _QUOTE_HEADERS = re.compile(
     r"On .{1,200} wrote:|Le .{1,200} a écrit ?:|"
     r"-{2,} ?(Original Message|Message d'origine|Mensaje original|الرسالة الأصلية) ?-{2,}|"
     r"(From|De|من) ?: .+|"
-    r".{0,200}كتب ?:"
+    r".{0,200}كتب.{0,200}:"
     r")\s*$",
     re.IGNORECASE,
 )
@@ -413,8 +423,8 @@ def parse(raw: bytes) -> ParsedMail:
         in_reply_to=message_ids(_first(headers, "in-reply-to")),
         references=message_ids(_first(headers, "references")),
         sender=sender,
-        sender_name=name,
-        subject=_first(headers, "subject"),
+        sender_name=plain_line(name),
+        subject=plain_line(_first(headers, "subject")),
         text=text,
         attachments=attachments,
         robot=robot_reason(headers, sender, message.get_content_type()),

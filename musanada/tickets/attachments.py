@@ -10,6 +10,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from musanada.core.errors import ErrorCode, InvalidInput
+from musanada.core.text import plain_line
 
 # Types recognised by their text content rather than a signature.
 TEXT_TYPES = {"txt": "text/plain", "csv": "text/csv"}
@@ -57,7 +58,8 @@ def _read_head(upload) -> bytes:
 def check_file(upload) -> CheckedFile:
     """Refuse an empty, oversized, unknown or disguised file with a message that names it."""
     limits = _settings()
-    name = PurePath(upload.name or "").name[:255]
+    # The name is echoed in pages and answers: without controls that could disguise it ("gpj.exe").
+    name = plain_line(PurePath(upload.name or "").name)[:255]
     # Lazy like the message: the size reads in the language the refusal is shown in, not the one raised in.
     params = {"name": name, "limit": lazy(filesizeformat, str)(limits["ATTACHMENT_MAX_BYTES"])}
     size = upload.size

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from musanada.core.actors import SYSTEM, is_system
 from musanada.core.errors import Conflict, ErrorCode, IllegalTransition, InvalidInput, NotFound
-from musanada.core.text import search_document
+from musanada.core.text import plain_line, plain_text, search_document
 from musanada.org.models import Category, OrgUnit, UnitKind
 from musanada.tickets import policy, reactions, references, routing
 from musanada.tickets.attachments import check_files
@@ -34,8 +34,9 @@ TEXT_MAX = 20_000
 # Input checks ------------------------------------------------------------------------------------------
 
 
-def _required_text(value, field: str, message, *, max_length: int = TEXT_MAX) -> str:
-    value = (value or "").strip()
+def _required_text(value, field: str, message, *, max_length: int = TEXT_MAX, line: bool = False) -> str:
+    # What people write is echoed in pages, mails and answers: never with controls that could reorder it.
+    value = plain_line(value or "") if line else plain_text(value or "").strip()
     if not value:
         raise InvalidInput(message, code=ErrorCode.REQUIRED, field=field)
     if len(value) > max_length:
@@ -263,7 +264,9 @@ def ticket_file(
     """
     if is_system(requester) or not getattr(requester, "is_active", False):
         raise InvalidInput(_("Only an active user can file a request."), code=ErrorCode.INACTIVE_USER)
-    subject = _required_text(subject, "subject", _("Give the request a subject."), max_length=SUBJECT_MAX)
+    subject = _required_text(
+        subject, "subject", _("Give the request a subject."), max_length=SUBJECT_MAX, line=True
+    )
     description = _required_text(description, "description", _("Describe the problem."))
     priority = _valid_priority(priority)
     category = _valid_category(category)
@@ -442,7 +445,9 @@ def ticket_escalate(
     new_category = _valid_category(category) if category is not None else None
     new_priority = _valid_priority(priority) if priority is not None else None
     new_subject = (
-        _required_text(subject, "subject", _("Give the request a subject."), max_length=SUBJECT_MAX)
+        _required_text(
+            subject, "subject", _("Give the request a subject."), max_length=SUBJECT_MAX, line=True
+        )
         if subject is not None
         else None
     )

@@ -270,3 +270,37 @@ def test_reply_to_and_sender_headers_never_replace_the_author():
         headers=[("Reply-To", "region@demo.musanada.ma"), ("Sender", "region@demo.musanada.ma")],
     )
     assert parsing.parse(raw).sender == "teacher@demo.musanada.ma"
+
+
+def test_bidi_controls_and_control_characters_never_reach_a_subject_a_name_or_a_file_name():
+    raw = make_mail(
+        sender="Souad\u202e El Alaoui <teacher@demo.musanada.ma>",
+        subject="Facture\u202egpj.exe\u0007 urgente",
+        attachments=[("photo\u202egnp.exe", PNG, "image/png")],
+    )
+    mail = parsing.parse(raw)
+    assert mail.subject == "Facturegpj.exe urgente"
+    assert mail.sender_name == "Souad El Alaoui"
+    assert [a.name for a in mail.attachments] == ["photognp.exe"]
+
+
+def test_one_invalid_byte_replaces_that_character_only_not_the_whole_utf8_text():
+    text = "لا يمكن إدخال النقط في منظومة مسار منذ صباح اليوم."
+    broken = text.encode()[:20] + b"\xff" + text.encode()[20:]
+    decoded = parsing.decode_bytes(broken, "utf-8")
+    assert decoded.replace("\ufffd", "") == text and decoded.count("\ufffd") == 1
+    # Undeclared, too.
+    assert parsing.decode_bytes(broken).replace("\ufffd", "") == text
+
+
+@pytest.mark.parametrize(
+    "attribution",
+    [
+        "في 5 دجنبر 2026، كتب محمد العلوي <head@demo.musanada.ma>:",
+        "بتاريخ الإثنين 5 دجنبر 2026 على الساعة 10:00، كتب محمد العلوي :",
+        "Le lun. 5 déc. 2026 à 10:00, Mohamed Alaoui <head@demo.musanada.ma> a écrit :",
+    ],
+)
+def test_arabic_and_french_attribution_lines_go_with_the_quote(attribution):
+    text = f"شكرا، المشكل ما زال قائما.\n\n{attribution}\n> المرجو إعادة المحاولة."
+    assert parsing.strip_quoted(text) == "شكرا، المشكل ما زال قائما."
