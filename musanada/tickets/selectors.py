@@ -164,7 +164,7 @@ def _branch_page(branch: Q, filters, cursor_values, sort: str, limit: int, keyed
         queryset = queryset.filter(filters)
     if cursor_values is not None:
         queryset = queryset.filter(_after(keys, cursor_values))
-    order = [f"-{key}" for key in keys] + ["-id"]
+    order: list = [f"-{key}" for key in keys] + ["-id"]
     if _keyed(branch, keyed) and sort == Sort.ACTIVITY:
         order = [_ACTIVITY_UNINDEXED.desc(), "-id"]
     return list(queryset.select_related(*LIST_RELATED).order_by(*order)[:limit])

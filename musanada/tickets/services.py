@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import File
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -205,7 +205,8 @@ def _show_saved(ticket: Ticket, saved: Ticket) -> None:
     Django cached when the id changed, so `ticket.desk` is read again where the desk moved."""
     for field in Ticket._meta.concrete_fields:
         setattr(ticket, field.attname, getattr(saved, field.attname))
-        if field.is_relation and field.is_cached(saved):
+        # The related objects the fresh copy already holds (the desk it moved to) come along.
+        if isinstance(field, models.ForeignKey) and field.is_cached(saved):
             field.set_cached_value(ticket, field.get_cached_value(saved))
     policy.forget_reads_internal(ticket)
     policy.forget_reads_internal(saved, into=ticket)
