@@ -218,6 +218,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "musanada@localhost")
 # Where answers to notification mails go when the ticket's desk has no mailbox of its own: an address one of
 # the mailboxes Musanada reads receives (docs/mail.md, "Outbound"), or the answers are lost.
 MUSANADA_REPLY_TO = env_str("MUSANADA_REPLY_TO", "") or DEFAULT_FROM_EMAIL
+# The right-hand side of every Message-ID Musanada writes (notifications and automatic answers): the
+# product's mail domain, never the host's name (a "@localhost" Message-ID is spam to many servers). Empty:
+# the domain of DEFAULT_FROM_EMAIL.
+MUSANADA_MAIL_DOMAIN = env_str("MUSANADA_MAIL_DOMAIN", "")
 
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)

@@ -32,6 +32,10 @@ class MailboxUnreachable(Exception):
     """One or more mailboxes could not be read; the others were."""
 
 
+# What a poll reports for a mail whose Message-ID an earlier read had already acted on.
+DUPLICATE = "already_processed"
+
+
 @dataclass
 class PollReport:
     mailbox_id: int
@@ -122,7 +126,9 @@ def fetch_mailbox(mailbox: Mailbox) -> PollReport:
                 logger.exception("mailbox %s: mail uid %s could not be processed", mailbox.pk, uid.decode())
                 continue
             report.processed += 1
-            report.outcomes[record.outcome] = report.outcomes.get(record.outcome, 0) + 1
+            # A mail an earlier poll acted on (killed before flagging it) did nothing this time: say so.
+            outcome = DUPLICATE if record.already_processed else record.outcome
+            report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
             mark_seen(connection, uid)
     finally:
         _close(connection)

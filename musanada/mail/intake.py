@@ -24,6 +24,7 @@ from musanada.core.errors import DomainError, ErrorCode, Forbidden, IllegalTrans
 from musanada.jobs.runner import enqueue
 from musanada.mail import parsing
 from musanada.mail.models import InboundMessage, Mailbox, Outcome
+from musanada.mail.outbound import mail_domain
 from musanada.tickets import actions, policy, routing, selectors, services
 from musanada.tickets.models import Ticket
 from musanada.tickets.workflow import Action, Channel
@@ -52,12 +53,14 @@ class _Decision:
 def process_message(mailbox: Mailbox, raw: bytes) -> InboundMessage:
     """Act on one raw mail read from `mailbox`, once: a Message-ID already processed changes nothing.
 
-    Returns the record of what was done. Raises only on unexpected failures (the database, a bug), after
-    rolling everything back, so that the mail stays unread on the server and is tried again.
+    Returns the record of what was done, with `already_processed` telling whether an earlier read had done
+    it. Raises only on unexpected failures (the database, a bug), after rolling everything back, so that the
+    mail stays unread on the server and is tried again.
     """
     mail = parsing.parse(raw)
     with transaction.atomic():
         record, created = _claim(mailbox, mail)
+        record.already_processed = not created
         if not created:
             return record
         decision = _decide(mailbox, mail)
@@ -321,6 +324,7 @@ def answer_message(payload: dict) -> EmailMessage:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[payload["to"]],
         headers={
+            "Message-ID": email.utils.make_msgid(domain=mail_domain()),
             "Auto-Submitted": "auto-replied",
             # Exchange and Outlook: no out-of-office or read receipt back to an automatic answer.
             "X-Auto-Response-Suppress": "All",

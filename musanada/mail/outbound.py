@@ -10,7 +10,6 @@ Each mail is written in its recipient's language when it is sent, carries a Mess
 points at the ticket's root Message-ID so that mail clients group the mails of one ticket.
 """
 
-import email.utils
 import re
 
 from django.conf import settings
@@ -69,9 +68,10 @@ def queue_notification_mails(notifications) -> list:
 
 
 def mail_domain() -> str:
-    """The right-hand side of our Message-IDs: the domain Musanada sends from."""
-    address = email.utils.parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-    return address.rpartition("@")[2] or "musanada.invalid"
+    """The right-hand side of our Message-IDs: the setting MUSANADA_MAIL_DOMAIN (by default, the domain
+    Musanada sends from)."""
+    sender_domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ")
+    return settings.MUSANADA_MAIL_DOMAIN or sender_domain or "musanada.invalid"
 
 
 def root_message_id(ticket) -> str:

@@ -325,3 +325,11 @@ def test_a_forged_display_name_gets_no_ticket_and_the_answer_goes_only_to_the_re
     record = receive(forged)
     assert record.outcome == Outcome.REFUSED_UNKNOWN_SENDER and record.ticket is None
     assert [message.to for message in mailoutbox] == [["someone@evil.example"]]
+
+
+def test_automatic_answers_carry_a_message_id_on_the_products_mail_domain(receive, answers, settings):
+    settings.MUSANADA_MAIL_DOMAIN = "musanada.men.gov.ma"
+    receive(make_mail(sender="stranger@gmail.example"))
+    [answer] = answers()
+    assert answer.extra_headers["Message-ID"].endswith("@musanada.men.gov.ma>")
+    assert "localhost" not in answer.message()["Message-ID"]
