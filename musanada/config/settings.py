@@ -222,6 +222,13 @@ MUSANADA_REPLY_TO = env_str("MUSANADA_REPLY_TO", "") or DEFAULT_FROM_EMAIL
 # product's mail domain, never the host's name (a "@localhost" Message-ID is spam to many servers). Empty:
 # the domain of DEFAULT_FROM_EMAIL.
 MUSANADA_MAIL_DOMAIN = env_str("MUSANADA_MAIL_DOMAIN", "")
+# Sender authentication of the mail intake (docs/mail.md): the authserv-id of the ministry's receiving mail
+# server, whose Authentication-Results header alone is read, and the domains whose mail must pass it. Mail
+# from those domains, and every mail of a desk agent, that the server did not authenticate is quarantined.
+MUSANADA_MAIL_AUTHSERV_ID = env_str("MUSANADA_MAIL_AUTHSERV_ID", "")
+MUSANADA_MAIL_AUTHENTICATED_DOMAINS = [
+    domain.lower().strip(".") for domain in env_list("MUSANADA_MAIL_AUTHENTICATED_DOMAINS", []) if domain
+]
 
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)

@@ -41,6 +41,7 @@ class ErrorCode(StrEnum):
     INVALID_TOKEN = "invalid_token"
     INVALID_UNIT = "invalid_unit"
     INVALID_URL = "invalid_url"
+    MAILBOX_REMOVED = "mailbox_removed"
     MALFORMED_REQUEST = "malformed_request"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     NOT_A_DESK = "not_a_desk"

@@ -58,20 +58,86 @@ def process_message(mailbox: Mailbox, raw: bytes) -> InboundMessage:
     mail stays unread on the server and is tried again.
     """
     mail = parsing.parse(raw)
-    with transaction.atomic():
-        record, created = _claim(mailbox, mail)
-        record.already_processed = not created
-        if not created:
-            return record
-        decision = _decide(mailbox, mail)
-        record.outcome, record.reason, record.ticket = decision.outcome, decision.reason, decision.ticket
-        if decision.answer is not None and _may_answer(mail.sender, decision.outcome):
-            record.answered = True
-            # Queued in this transaction, sent by a job after the commit (retried if SMTP is down).
-            enqueue(ANSWER_JOB, _answer_payload(mail, decision.answer), key=f"{ANSWER_JOB}:{record.pk}")
-        record.save(update_fields=["outcome", "reason", "ticket", "answered"])
+    stored = None
+    try:
+        with transaction.atomic():
+            record, created = _claim(mailbox, mail)
+            record.already_processed = not created
+            if not created:
+                return record
+            decision = _decide(mailbox, mail)
+            if decision.outcome == Outcome.QUARANTINED:
+                # Kept as it arrived, for the review to release or discard.
+                record.raw.save(f"{record.pk}.eml", ContentFile(raw), save=False)
+                stored = record.raw.name
+            _record(record, mail, decision)
+    except BaseException:
+        if stored:
+            record.raw.storage.delete(stored)
+        raise
     log = logger.info if record.outcome in (Outcome.TICKET_FILED, Outcome.REPLY_ADDED) else logger.warning
     log("mail %s from %s: %s %s", record.message_id, mail.sender, record.outcome, record.reason)
+    return record
+
+
+def _record(record: InboundMessage, mail: parsing.ParsedMail, decision: "_Decision") -> None:
+    record.outcome, record.reason, record.ticket = decision.outcome, decision.reason, decision.ticket
+    if decision.answer is not None and _may_answer(mail.sender, decision.outcome):
+        record.answered = True
+        # Queued in this transaction, sent by a job after the commit (retried if SMTP is down).
+        enqueue(ANSWER_JOB, _answer_payload(mail, decision.answer), key=f"{ANSWER_JOB}:{record.pk}")
+    record.save()
+
+
+# Quarantine --------------------------------------------------------------------------------------------
+
+
+def quarantined_for(user):
+    """The quarantined mails the user reviews (policy.reviews_mail), newest first."""
+    records = InboundMessage.objects.filter(outcome=Outcome.QUARANTINED).select_related("mailbox__desk")
+    return records.filter(policy.mail_review_scope(user)).order_by("-received_at", "-id")
+
+
+def _reviewed(user, record: InboundMessage) -> InboundMessage:
+    desk = record.mailbox.desk if record.mailbox is not None else None
+    if record.outcome != Outcome.QUARANTINED or not policy.reviews_mail(user, desk):
+        raise NotFound(gettext_lazy("No such quarantined mail."))
+    return record
+
+
+def quarantine_release(user, record: InboundMessage) -> InboundMessage:
+    """Act on a quarantined mail as if its sender had authenticated: a reviewer vouches for it. The mail
+    then does what it would have done (a ticket, a reply, a refusal answered), and the record says who
+    released it and when."""
+    with transaction.atomic():
+        record = _reviewed(user, InboundMessage.objects.select_for_update().get(pk=record.pk))
+        if record.mailbox is None or not record.raw:
+            raise InvalidInput(
+                gettext_lazy("The mailbox this mail came from was removed: it can only be discarded."),
+                code=ErrorCode.MAILBOX_REMOVED,
+            )
+        with record.raw.open("rb") as stored:
+            mail = parsing.parse(stored.read())
+        decision = _decide(record.mailbox, mail, vouched=True)
+        record.reviewed_by, record.reviewed_at = user, timezone.now()
+        _record(record, mail, decision)
+    logger.warning("mail %s released by %s: %s", record.message_id, user.username, record.outcome)
+    return record
+
+
+def quarantine_discard(user, record: InboundMessage) -> InboundMessage:
+    """Throw a quarantined mail away: nothing is done with it, its stored copy is deleted, and the record
+    says who discarded it and when."""
+    with transaction.atomic():
+        record = _reviewed(user, InboundMessage.objects.select_for_update().get(pk=record.pk))
+        name = record.raw.name
+        record.outcome, record.raw = Outcome.DISCARDED, ""
+        record.reviewed_by, record.reviewed_at = user, timezone.now()
+        record.save()
+        if name:
+            storage = InboundMessage._meta.get_field("raw").storage
+            transaction.on_commit(lambda: storage.delete(name))
+    logger.warning("mail %s discarded by %s", record.message_id, user.username)
     return record
 
 
@@ -106,7 +172,21 @@ def _own_addresses(mailbox: Mailbox) -> set:
     return own
 
 
-def _decide(mailbox: Mailbox, mail: parsing.ParsedMail) -> _Decision:
+def _authenticated(mail: parsing.ParsedMail) -> bool:
+    results = parsing.authentication(mail.authentication_results, settings.MUSANADA_MAIL_AUTHSERV_ID)
+    return results.vouches_for(mail.sender.rpartition("@")[2])
+
+
+def _must_authenticate(domain: str) -> bool:
+    return any(_aligned_or_inside(domain, listed) for listed in settings.MUSANADA_MAIL_AUTHENTICATED_DOMAINS)
+
+
+def _aligned_or_inside(domain: str, listed: str) -> bool:
+    return domain == listed or domain.endswith("." + listed)
+
+
+def _decide(mailbox: Mailbox, mail: parsing.ParsedMail, *, vouched: bool = False) -> _Decision:
+    """What to do with the mail; `vouched`: a reviewer released it from quarantine."""
     if mail.is_robot:
         return _Decision(Outcome.IGNORED_ROBOT, mail.robot)
     if not mail.sender:
@@ -114,12 +194,19 @@ def _decide(mailbox: Mailbox, mail: parsing.ParsedMail) -> _Decision:
     if mail.sender in _own_addresses(mailbox):
         # One of our own mails come back (a forward, a misconfigured alias): answering it would loop.
         return _Decision(Outcome.IGNORED_ROBOT, "own_address")
+    authenticated = vouched or _authenticated(mail)
+    if not authenticated and _must_authenticate(mail.sender.rpartition("@")[2]):
+        # Held before anything else: even "unknown sender" would answer an address someone else owns.
+        return _Decision(Outcome.QUARANTINED, "not_authenticated")
     users = list(get_user_model().objects.filter(email__iexact=mail.sender, is_active=True)[:2])
     if len(users) != 1:
         # Two accounts sharing one address cannot be told apart: neither may act by mail.
         reason = "unknown_sender" if not users else "ambiguous_sender"
         return _Decision(Outcome.REFUSED_UNKNOWN_SENDER, reason, answer=(None, _unknown_sender_text(mail)))
     user = users[0]
+    if not authenticated and policy.reach(user).desk_ids:
+        # A desk agent's mail speaks for a desk to requesters: it must always be the agent's own.
+        return _Decision(Outcome.QUARANTINED, "agent_not_authenticated")
     reference = thread_reference(mail)
     if reference:
         return _add_to_ticket(user, reference, mail)

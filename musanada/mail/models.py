@@ -1,5 +1,6 @@
 """The official e-mail channel: the mailboxes Musanada reads, and what it did with each mail it read."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -66,6 +67,9 @@ class Outcome(models.TextChoices):
     REFUSED_UNKNOWN_SENDER = "refused_unknown_sender", _("Refused: unknown sender")
     REFUSED_NOT_ALLOWED = "refused_not_allowed", _("Refused: not allowed")
     REFUSED_INVALID = "refused_invalid", _("Refused: incomplete or invalid")
+    # Held for review: a sender who must authenticate did not (docs/mail.md, "Sender authentication").
+    QUARANTINED = "quarantined", _("Quarantined: sender not authenticated")
+    DISCARDED = "discarded", _("Discarded after review")
 
 
 class InboundMessage(models.Model):
@@ -96,6 +100,18 @@ class InboundMessage(models.Model):
     )
     answered = models.BooleanField(_("answered"), default=False)
     received_at = models.DateTimeField(_("processed"))
+    # A quarantined mail as it arrived, for the review to act on; removed when it is discarded.
+    raw = models.FileField(_("raw message"), upload_to="mail/quarantine/%Y/%m/", max_length=255, blank=True)
+    # Who released or discarded a quarantined mail, and when.
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("received mail")

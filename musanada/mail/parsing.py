@@ -66,6 +66,8 @@ class ParsedMail:
     attachments: tuple = ()
     # Why the mail was written by a robot ("auto-submitted", "precedence", …), empty for a person's mail.
     robot: str = ""
+    # The raw Authentication-Results headers, top first (`authentication` reads them).
+    authentication_results: tuple = ()
 
     @property
     def is_robot(self) -> bool:
@@ -379,6 +381,73 @@ def strip_quoted(text: str) -> str:
     return tidy_text("\n".join(kept))
 
 
+# Sender authentication ---------------------------------------------------------------------------------
+
+_COMMENT = re.compile(r"\([^()]*\)")
+
+
+@dataclass(frozen=True)
+class Authentication:
+    """What the trusted mail server's `Authentication-Results` header says (RFC 8601): each method's result,
+    and the domains its pass vouches for."""
+
+    found: bool = False
+    dmarc: str = ""
+    dmarc_domain: str = ""
+    spf: str = ""
+    spf_domain: str = ""
+    dkim_domains: tuple = ()  # the header.d of each DKIM signature that passed
+
+    def vouches_for(self, domain: str) -> bool:
+        """Whether the mail is authenticated for `domain` (the From's): DMARC pass, or an SPF or DKIM pass
+        aligned with it (the same domain, or one inside the other: relaxed alignment)."""
+        if not self.found or not domain:
+            return False
+        if self.dmarc == "pass" and (not self.dmarc_domain or _aligned(self.dmarc_domain, domain)):
+            return True
+        if self.spf == "pass" and _aligned(self.spf_domain, domain):
+            return True
+        return any(_aligned(signer, domain) for signer in self.dkim_domains)
+
+
+def _aligned(one: str, other: str) -> bool:
+    one, other = one.lower().strip("."), other.lower().strip(".")
+    return bool(one and other) and (one == other or one.endswith("." + other) or other.endswith("." + one))
+
+
+def authentication(values, authserv_id: str) -> Authentication:
+    """From the raw `Authentication-Results` headers of a mail (`ParsedMail.authentication_results`, top
+    first), the results of the first one of the mail server named
+    `authserv_id`: the one it added on receiving the mail. Headers of other servers, and any below it (a
+    sender can write an `Authentication-Results` of their own, with any name), are ignored."""
+    if not authserv_id:
+        return Authentication()
+    for raw in values:
+        value = _COMMENT.sub(" ", decode_header(raw))
+        parts = [part.strip() for part in value.split(";")]
+        server = parts[0].split()[0].lower() if parts and parts[0].split() else ""
+        if server != authserv_id.lower():
+            continue
+        results: dict = {"found": True, "dkim_domains": []}
+        for part in parts[1:]:
+            tokens = part.split()
+            if not tokens or "=" not in tokens[0]:
+                continue
+            method, _eq, result = tokens[0].partition("=")
+            method, result = method.lower(), result.lower()
+            props = dict(token.lower().partition("=")[::2] for token in tokens[1:] if "=" in token)
+            if method == "dmarc" and "dmarc" not in results:
+                results["dmarc"], results["dmarc_domain"] = result, props.get("header.from", "")
+            elif method == "spf" and "spf" not in results:
+                mailfrom = props.get("smtp.mailfrom", "") or props.get("smtp.helo", "")
+                results["spf"], results["spf_domain"] = result, mailfrom.rpartition("@")[2]
+            elif method == "dkim" and result == "pass" and props.get("header.d"):
+                results["dkim_domains"].append(props["header.d"])
+        results["dkim_domains"] = tuple(results["dkim_domains"])
+        return Authentication(**results)
+    return Authentication()
+
+
 # Robots ------------------------------------------------------------------------------------------------
 
 
@@ -428,4 +497,5 @@ def parse(raw: bytes) -> ParsedMail:
         text=text,
         attachments=attachments,
         robot=robot_reason(headers, sender, message.get_content_type()),
+        authentication_results=tuple(headers.get("authentication-results", ())),
     )

@@ -7,7 +7,8 @@ Every access question is answered here, and everything else asks:
   what the workflow table lets them do now (so what is offered is exactly what is accepted);
 - `desk_agents` / `is_desk_agent` / `has_desk_agent`: who answers at a desk (one definition);
 - `unit_roots` / `unit_in_reach`: which units a user may narrow lists to and open dashboards of;
-- `filing_units` / `filing_roles`: which units a user may file for.
+- `filing_units` / `filing_roles`: which units a user may file for;
+- `reviews_mail` / `reviews_any_mail` / `mail_review_scope`: who releases or discards quarantined mail.
 
 Rules: a requester sees their own tickets without internal notes; the agents of a desk act on the tickets the
 desk holds and keep read access to the tickets it once held; supervisors and observers read everything that
@@ -174,6 +175,36 @@ def filing_roles(user, unit: OrgUnit) -> set:
             field="unit",
         )
     return roles
+
+
+# Reviewing quarantined mail ----------------------------------------------------------------------------
+
+
+def _supervised_desks(user) -> frozenset:
+    if not _is_person(user) or is_system(user):
+        return frozenset()
+    memberships = _desk_memberships().filter(user=user, role=Role.SUPERVISOR)
+    return frozenset(memberships.values_list("unit_id", flat=True))
+
+
+def reviews_mail(user, desk: OrgUnit | None) -> bool:
+    """Whether the user releases or discards the quarantined mail of `desk`'s mailboxes: administrators
+    (superusers) that of every desk, a desk's supervisors that of their desk."""
+    if _is_person(user) and user.is_superuser:
+        return True
+    return desk is not None and desk.pk in _supervised_desks(user)
+
+
+def reviews_any_mail(user) -> bool:
+    """Whether the user reviews the quarantined mail of some desk (the page and its link are theirs)."""
+    return _is_person(user) and (user.is_superuser or bool(_supervised_desks(user)))
+
+
+def mail_review_scope(user) -> Q:
+    """The received mails (`mail.InboundMessage`) whose review is the user's, as a condition on them."""
+    if _is_person(user) and user.is_superuser:
+        return Q()
+    return Q(mailbox__desk_id__in=_supervised_desks(user))
 
 
 # Seeing tickets ----------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from musanada.mail.models import Mailbox, Scheme
-from tests.mail.mails import DESK_ADDRESS
+from tests.mail.mails import AUTHSERV_ID, DESK_ADDRESS
 
 IMAP_USER = DESK_ADDRESS
 IMAP_PASSWORD = "imap-test-password"
@@ -221,3 +221,10 @@ def answers(mailoutbox):
         return [mail for mail in mailoutbox if mail.extra_headers.get("Auto-Submitted") == "auto-replied"]
 
     return answers
+
+
+@pytest.fixture(autouse=True)
+def _trusted_mail_server(settings):
+    """The ministry's receiving server, whose Authentication-Results the intake reads, and its domains."""
+    settings.MUSANADA_MAIL_AUTHSERV_ID = AUTHSERV_ID
+    settings.MUSANADA_MAIL_AUTHENTICATED_DOMAINS = ["men.gov.ma", "demo.musanada.ma"]

@@ -6,6 +6,8 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DESK_ADDRESS = "cri-tanger@men.gov.ma"
+# The ministry's receiving mail server, as the mail tests' settings trust it (tests/mail/conftest.py).
+AUTHSERV_ID = "mx.men.gov.ma"
 # The smallest valid PNG: a real image, so that the attachment checks accept it by its content.
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f"
@@ -27,8 +29,13 @@ def make_mail(
     headers=(),
     attachments=(),
     html=None,
+    authenticated=True,
 ) -> bytes:
-    """A mail as a client would send it to the desk's address; `attachments` are (name, bytes, mime type)."""
+    """A mail as a client would send it to the desk's address; `attachments` are (name, bytes, mime type).
+
+    `authenticated`: as the ministry's mail server received it from the sender's own domain, which it says
+    in its `Authentication-Results` header (DMARC pass); False, as a forger's mail arrives (no such header).
+    """
     message = EmailMessage()
     message["From"] = sender
     message["To"] = DESK_ADDRESS
@@ -36,6 +43,9 @@ def make_mail(
         message["Subject"] = subject
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = message_id or make_msgid(domain="example.ma")
+    if authenticated:
+        domain = str(sender).rpartition("@")[2].strip("> ")
+        message["Authentication-Results"] = f"{AUTHSERV_ID}; dmarc=pass (p=none) header.from={domain}"
     for name, value in headers:
         message[name] = value
     if body is not None:
@@ -56,3 +66,11 @@ def with_from(raw: bytes, header: str) -> bytes:
     head, _sep, rest = raw.partition(b"\n")
     assert head.startswith(b"From: ")
     return header.encode() + b"\n" + rest
+
+
+def as_received(raw: bytes) -> bytes:
+    """A raw mail (a fixture written as a client sent it) as the ministry's mail server hands it on: with its
+    `Authentication-Results` on top, saying the sender's domain passed DMARC."""
+    line = raw.split(b"\n", 1)[0]
+    end = b"\r\n" if line.endswith(b"\r") else b"\n"
+    return f"Authentication-Results: {AUTHSERV_ID}; dmarc=pass".encode() + end + raw

@@ -17,7 +17,7 @@ from musanada.mail.models import InboundMessage, Mailbox, Outcome
 from musanada.tickets.models import Ticket
 from musanada.tickets.workflow import Channel, EventKind
 from tests.mail.conftest import IMAP_PASSWORD, IMAP_USER
-from tests.mail.mails import PNG, fixture_bytes, make_mail
+from tests.mail.mails import PNG, as_received, fixture_bytes, make_mail
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def test_arabic_subject_in_base64_and_french_body_in_quoted_printable_arrive_dec
         "Content-Type: text/plain; charset=utf-8\r\n"
         "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
     ).encode() + quopri.encodestring(body.encode())
-    inbox.deliver(raw)
+    inbox.deliver(as_received(raw))
     poll()
     ticket = Ticket.objects.get()
     assert ticket.subject == subject
@@ -239,3 +239,27 @@ def test_mailbox_add_refuses_a_unit_without_a_desk(db, tmp_path):
     password_file.write_text("x")
     with pytest.raises(CommandError, match="MEN"):
         call_command("mailbox", "add", "MEN", "imaps://u@h/INBOX", "--password-file", str(password_file))
+
+
+def test_forged_mail_read_from_the_server_is_quarantined_flagged_and_kept_for_review(inbox, poll, answers):
+    inbox.deliver(make_mail(message_id="<first@example.ma>"))
+    poll()
+    ticket = Ticket.objects.get()
+    # A mail written as the regional agent, from outside: no result of the ministry's server, one of its own.
+    inbox.deliver(
+        make_mail(
+            sender="region@demo.musanada.ma",
+            subject=f"RE: {ticket.reference}",
+            body="Votre compte sera fermé: confirmez votre mot de passe ici.",
+            headers=[("Authentication-Results", "mx.evil.example; dmarc=pass header.from=demo.musanada.ma")],
+            message_id="<forged@evil.example>",
+            authenticated=False,
+        )
+    )
+
+    report = poll()
+
+    assert report.outcomes == {Outcome.QUARANTINED: 1} and inbox.unseen() == 0
+    record = InboundMessage.objects.get(message_id="<forged@evil.example>")
+    assert record.raw.read().rstrip().endswith(b"ici.")
+    assert ticket.events.count() == 1 and answers() == []

@@ -14,7 +14,7 @@ from musanada.org.services import membership_grant
 from musanada.tickets import services
 from musanada.tickets.models import Ticket
 from musanada.tickets.workflow import Channel, EventKind, Status
-from tests.mail.mails import PDF, PNG, fixture_bytes, make_mail, with_from
+from tests.mail.mails import PDF, PNG, as_received, fixture_bytes, make_mail, with_from
 
 TEACHER = "teacher@demo.musanada.ma"
 
@@ -245,7 +245,7 @@ def test_a_mail_without_text_is_refused_and_one_without_subject_takes_its_first_
 
 
 def test_an_arabic_mail_from_outlook_in_windows_1256_is_filed_with_its_attachment(receive, people):
-    record = receive(fixture_bytes("outlook-arabic-windows-1256.eml"))
+    record = receive(as_received(fixture_bytes("outlook-arabic-windows-1256.eml")))
     ticket = record.ticket
     assert ticket.requester == people["region"]
     assert ticket.subject == "مشكل في منظومة مسار"
@@ -254,7 +254,7 @@ def test_an_arabic_mail_from_outlook_in_windows_1256_is_filed_with_its_attachmen
 
 
 def test_an_html_only_mail_is_filed_as_sanitised_text(receive):
-    ticket = receive(fixture_bytes("html-only.eml")).ticket
+    ticket = receive(as_received(fixture_bytes("html-only.eml"))).ticket
     assert "Le portail Massar affiche une erreur 500" in ticket.description
     assert "alert" not in ticket.description and "<" not in ticket.description
 

@@ -304,3 +304,51 @@ def test_one_invalid_byte_replaces_that_character_only_not_the_whole_utf8_text()
 def test_arabic_and_french_attribution_lines_go_with_the_quote(attribution):
     text = f"شكرا، المشكل ما زال قائما.\n\n{attribution}\n> المرجو إعادة المحاولة."
     assert parsing.strip_quoted(text) == "شكرا، المشكل ما زال قائما."
+
+
+TRUSTED = "mx.men.gov.ma"
+
+
+def _authenticated(*results: str, domain="men.gov.ma") -> bool:
+    raw = make_mail(authenticated=False, headers=[("Authentication-Results", value) for value in results])
+    found = parsing.authentication(parsing.parse(raw).authentication_results, TRUSTED)
+    return found.vouches_for(domain)
+
+
+@pytest.mark.parametrize(
+    "results, expected",
+    [
+        ([f"{TRUSTED}; dmarc=pass (p=reject) header.from=men.gov.ma"], True),
+        ([f"{TRUSTED}; spf=pass smtp.mailfrom=cri@men.gov.ma; dkim=none"], True),  # aligned SPF
+        ([f"{TRUSTED}; dkim=pass header.d=men.gov.ma header.i=@men.gov.ma"], True),  # aligned DKIM
+        ([f"{TRUSTED} 1; spf=pass smtp.mailfrom=cri.men.gov.ma"], True),  # a version, a subdomain
+        (
+            [f"{TRUSTED}; spf=pass smtp.mailfrom=bounce@mailer.example; dkim=pass header.d=mailer.example"],
+            False,
+        ),
+        (
+            [f"{TRUSTED}; dmarc=fail header.from=men.gov.ma; spf=softfail; dkim=fail header.d=men.gov.ma"],
+            False,
+        ),
+        ([f"{TRUSTED}; dmarc=none"], False),
+        # Another server's results, however many and however good, count for nothing.
+        (
+            [
+                "mx.evil.example; dmarc=pass header.from=men.gov.ma",
+                "relay.example; spf=pass smtp.mailfrom=men.gov.ma",
+            ],
+            False,
+        ),
+        # Only the trusted server's topmost header counts: one a sender wrote below it is ignored.
+        (
+            [
+                f"{TRUSTED}; dmarc=fail header.from=men.gov.ma",
+                f"{TRUSTED}; dmarc=pass header.from=men.gov.ma",
+            ],
+            False,
+        ),
+        ([], False),
+    ],
+)
+def test_only_the_trusted_servers_topmost_authentication_results_vouch_for_a_sender(results, expected):
+    assert _authenticated(*results) is expected

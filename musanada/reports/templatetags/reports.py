@@ -12,3 +12,9 @@ def has_dashboards(user) -> bool:
         return False
     reach = policy.reach(user)
     return bool(reach.desk_ids or reach.subtree_paths)
+
+
+@register.filter
+def reviews_mail(user) -> bool:
+    """Whether the user reviews quarantined mail (administrators, desk supervisors)."""
+    return bool(getattr(user, "is_authenticated", False)) and policy.reviews_any_mail(user)
