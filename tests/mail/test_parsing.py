@@ -260,7 +260,7 @@ def test_the_new_part_of_a_reply_is_kept_and_the_quote_dropped(text, new_part):
     ],
 )
 def test_the_sender_is_read_from_the_headers_structure_never_from_decoded_text(header, sender, name):
-    mail = parsing.parse(with_from(make_mail(sender="placeholder@example.ma"), header))
+    mail = parsing.parse(with_from(make_mail(sender="before-forging@example.ma"), header))
     assert (mail.sender, mail.sender_name) == (sender, name)
 
 
