@@ -229,6 +229,9 @@ MUSANADA_MAIL_AUTHSERV_ID = env_str("MUSANADA_MAIL_AUTHSERV_ID", "")
 MUSANADA_MAIL_AUTHENTICATED_DOMAINS = [
     domain.lower().strip(".") for domain in env_list("MUSANADA_MAIL_AUTHENTICATED_DOMAINS", []) if domain
 ]
+# How long the intake keeps each mail as it arrived and the attachments it refused, for administrators to
+# inspect (a quarantined mail is kept until it is reviewed).
+MUSANADA_MAIL_KEEP_DAYS = env_int("MUSANADA_MAIL_KEEP_DAYS", 90)
 
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
@@ -262,7 +265,7 @@ MUSANADA: dict[str, Any] = {
     "ATTACHMENT_MAX_FILES": env_int("MUSANADA_ATTACHMENT_MAX_FILES", 10),
     "ATTACHMENT_TYPES": env_list(
         "MUSANADA_ATTACHMENT_TYPES",
-        ["pdf", "png", "jpg", "gif", "webp", "txt", "csv", "docx", "xlsx", "pptx", "odt", "ods"],
+        ["pdf", "png", "jpg", "gif", "webp", "txt", "csv", "docx", "xlsx", "pptx", "odt", "ods", "eml"],
     ),
     "PAGE_SIZE": env_int("MUSANADA_PAGE_SIZE", 50),
     # Lists count up to this many tickets and then say "1000+": a count never reads a whole national desk.

@@ -6,6 +6,8 @@ from datetime import timedelta
 from musanada.jobs.registry import job
 from musanada.mail import imap, intake, outbound
 
+KEEP_EVERY = timedelta(days=1)
+
 # How often the desks' mailboxes are read; `musanada fetch-mail` reads them at once.
 POLL_EVERY = timedelta(minutes=2)
 
@@ -27,3 +29,8 @@ def send_answer(payload: dict) -> None:
 @job(outbound.NOTIFICATION_JOB)
 def send_notification(payload: dict) -> None:
     outbound.send_notification(payload)
+
+
+@job("mail.forget_kept", every=KEEP_EVERY)
+def forget_kept(payload: dict) -> None:
+    intake.forget_kept()

@@ -100,8 +100,9 @@ class InboundMessage(models.Model):
     )
     answered = models.BooleanField(_("answered"), default=False)
     received_at = models.DateTimeField(_("processed"))
-    # A quarantined mail as it arrived, for the review to act on; removed when it is discarded.
-    raw = models.FileField(_("raw message"), upload_to="mail/quarantine/%Y/%m/", max_length=255, blank=True)
+    # The mail as it arrived, so that any outcome can be inspected and a quarantined mail released. Kept
+    # MUSANADA_MAIL_KEEP_DAYS (a quarantined one until its review); a discarded one is removed at once.
+    raw = models.FileField(_("raw message"), upload_to="mail/received/%Y/%m/", max_length=255, blank=True)
     # Who released or discarded a quarantined mail, and when.
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -123,3 +124,43 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} → {self.outcome}"
+
+
+class HeldFile(models.Model):
+    """An attachment the intake refused (a type not accepted, a disguised file, too large): the request was
+    filed without it and its sender told why. Kept MUSANADA_MAIL_KEEP_DAYS, for administrators only."""
+
+    message = models.ForeignKey(
+        InboundMessage, verbose_name=_("received mail"), on_delete=models.CASCADE, related_name="held_files"
+    )
+    name = models.CharField(_("file name"), max_length=255)
+    # The refusal's code (core.errors.ErrorCode) and its text as the sender was told it.
+    reason = models.CharField(_("reason"), max_length=64)
+    size = models.PositiveBigIntegerField(_("size"))
+    file = models.FileField(_("file"), upload_to="mail/held/%Y/%m/", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("held file")
+        verbose_name_plural = _("held files")
+        ordering = ["message", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OutboundMessage(models.Model):
+    """A mail Musanada sent about a ticket, by its Message-ID: a mail that cites one of these answers that
+    ticket (docs/mail.md, "Threading")."""
+
+    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    ticket = models.ForeignKey(
+        "tickets.Ticket", verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent"))
+
+    class Meta:
+        verbose_name = _("sent mail")
+        verbose_name_plural = _("sent mails")
+
+    def __str__(self) -> str:
+        return self.message_id

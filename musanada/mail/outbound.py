@@ -20,7 +20,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from musanada.jobs.runner import enqueue_many
-from musanada.mail.models import Mailbox
+from musanada.mail.models import Mailbox, OutboundMessage
 from musanada.mail.parsing import ticket_message_id
 from musanada.notifications.models import Notification, NotificationKind, NotificationPreference
 from musanada.org.models import localized_name
@@ -76,6 +76,16 @@ def mail_domain() -> str:
 
 def root_message_id(ticket) -> str:
     return ticket_message_id(ticket.reference, ROOT_NUMBER, mail_domain())
+
+
+def remember_sent(message: EmailMessage, ticket_id: int) -> None:
+    """Keep the Message-ID of a mail about to be sent about a ticket: a mail citing it answers that ticket
+    (intake.answered_ticket). Kept before sending, so that an answer arriving at once finds it; a retried
+    send keeps the same ID."""
+    OutboundMessage.objects.get_or_create(
+        message_id=message.extra_headers["Message-ID"],
+        defaults={"ticket_id": ticket_id, "sent_at": timezone.now()},
+    )
 
 
 def reply_address(ticket) -> str:
@@ -200,4 +210,5 @@ def send_notification(payload: dict) -> None:
         return
     message = notification_message(notification)
     if message is not None:
+        remember_sent(message, notification.ticket_id)
         message.send()

@@ -13,6 +13,7 @@ import email.utils
 import hashlib
 import re
 from dataclasses import dataclass
+from html import escape as html_escape
 from html.parser import HTMLParser
 
 import nh3
@@ -36,8 +37,6 @@ _CHARSET_ALIASES = {
 _FALLBACKS = ("utf-8", "cp1256")
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
-# Our own outbound Message-IDs: <MSN-2026-000123.N@host>, N counting the mails sent about the ticket.
-_TICKET_MESSAGE_ID = re.compile(r"^<(MSN-\d{4}-\d{6})\.\d+@[^<>\s]+>$", re.IGNORECASE)
 _REFERENCE = re.compile(r"\bMSN-\d{4}-\d{6}\b", re.IGNORECASE)
 
 _PRECEDENCE_ROBOT = {"bulk", "junk", "list"}
@@ -190,14 +189,9 @@ def message_ids(value: str) -> tuple:
 
 
 def ticket_message_id(reference: str, number: int, domain: str) -> str:
-    """The Message-ID of the `number`th mail Musanada sends about a ticket: replies to it find the ticket."""
+    """The Message-ID of the `number`th mail Musanada sends about a ticket (readable in a mail client's
+    source; the intake finds the ticket of a reply by the IDs it stored, `mail.OutboundMessage`)."""
     return f"<{reference}.{number}@{domain}>"
-
-
-def reference_from_message_id(message_id: str) -> str | None:
-    """The ticket reference in one of our own Message-IDs (<MSN-2026-000123.N@host>), or None."""
-    match = _TICKET_MESSAGE_ID.match((message_id or "").strip())
-    return match.group(1).upper() if match else None
 
 
 def reference_in_subject(subject: str) -> str | None:
@@ -313,6 +307,10 @@ def _walk(message):
         yield message
 
 
+def _content_id(part) -> str:
+    return (part.get("Content-ID") or "").strip().strip("<>").strip()
+
+
 def _attachment_name(part, index: int) -> str:
     name = plain_line(decode_header(part.get_filename() or ""))
     name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
@@ -321,11 +319,35 @@ def _attachment_name(part, index: int) -> str:
     if part.get_content_type() == "message/rfc822":
         return f"message-{index}.eml"
     subtype = part.get_content_subtype() or "bin"
+    # An inline image's Content-ID often is its file name (Outlook: "image001.png@01DB2C….").
+    local = plain_line(_content_id(part).partition("@")[0]).replace("/", "_")
+    if local and "." in local and local.rsplit(".", 1)[1].lower() == subtype.lower():
+        return local[:255]
     return f"attachment-{index}.{subtype}"
 
 
+# Inline images: "[cid:…]" in the text Outlook writes beside its HTML, <img src="cid:…"> in the HTML.
+_CID_TEXT = re.compile(r"\[cid:([^\]\s]+)\]", re.IGNORECASE)
+_CID_IMG = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']?cid:([^\"'\s>]+)[^>]*>", re.IGNORECASE)
+
+
+def _image_label(name: str) -> str:
+    return f"[image: {name}]"
+
+
+def _with_images_named(text: str, pattern, images: dict, escape=lambda name: name) -> str:
+    """Each inline image cited in the text becomes "[image: its attachment's name]"; one that is not in
+    the mail is left out rather than left as a dead "cid:" link."""
+
+    def named(match):
+        name = images.get(match.group(1).strip().lower())
+        return f" {escape(_image_label(name))} " if name else ""
+
+    return pattern.sub(named, text)
+
+
 def _body_and_attachments(message) -> tuple[str, tuple]:
-    plain, html, attachments = None, None, []
+    plain, html, attachments, images = None, None, [], {}
     for part in _walk(message):
         content_type = part.get_content_type()
         if content_type == "text/plain" and not _is_attachment(part) and plain is None:
@@ -340,13 +362,14 @@ def _body_and_attachments(message) -> tuple[str, tuple]:
                 content = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
             else:
                 content = part.get_payload(decode=True) or b""
-            attachments.append(
-                MailAttachment(_attachment_name(part, len(attachments) + 1), content, content_type)
-            )
+            name = _attachment_name(part, len(attachments) + 1)
+            attachments.append(MailAttachment(name, content, content_type))
+            if _content_id(part):
+                images[_content_id(part).lower()] = name
     if plain is not None and plain.strip():
-        text = tidy_text(plain)
+        text = tidy_text(_with_images_named(plain, _CID_TEXT, images))
     elif html is not None:
-        text = html_to_text(html)
+        text = html_to_text(_with_images_named(html, _CID_IMG, images, escape=html_escape))
     else:
         text = ""
     return text, tuple(attachments)

@@ -1,5 +1,6 @@
 """Checks on uploaded files: count, size, and a type read from the content, never taken from the client."""
 
+import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -12,8 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from musanada.core.errors import ErrorCode, InvalidInput
 from musanada.core.text import plain_line
 
-# Types recognised by their text content rather than a signature.
-TEXT_TYPES = {"txt": "text/plain", "csv": "text/csv"}
+# Types recognised by their text content rather than a signature. A message (.eml) is how a mail client
+# attaches a forwarded mail: text that starts with a header line.
+TEXT_TYPES = {"txt": "text/plain", "csv": "text/csv", "eml": "message/rfc822"}
+_HEADER_LINE = re.compile(rb"^[!-9;-~]+:")
 EXTENSION_ALIASES = {"jpeg": "jpg"}
 SNIFF_BYTES = 8192
 
@@ -80,7 +83,9 @@ def check_file(upload) -> CheckedFile:
     kind = filetype.guess(head)
     if kind is not None:
         detected, content_type = EXTENSION_ALIASES.get(kind.extension, kind.extension), kind.mime
-    elif declared in TEXT_TYPES and _looks_like_text(head):
+    elif (
+        declared in TEXT_TYPES and _looks_like_text(head) and (declared != "eml" or _HEADER_LINE.match(head))
+    ):
         detected, content_type = declared, TEXT_TYPES[declared]
     else:
         detected, content_type = None, None

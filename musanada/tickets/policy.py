@@ -374,6 +374,19 @@ def can_see(user, ticket) -> bool:
     return ticket.requester_id == user.pk or reads_internal(user, ticket)
 
 
+def follows_by_mail(user, ticket) -> bool:
+    """Whether a mail from the user that cites the ticket (one of its mails, its reference) is an answer
+    on it rather than a new request: the requester's, or that of someone on its desk side. Anyone else
+    (a colleague forwarding the requester's mail, say) files a request of their own."""
+    return _is_person(user) and (ticket.requester_id == user.pk or reads_internal(user, ticket))
+
+
+def reads_kept_mail(user) -> bool:
+    """Whether the user reads the mail the intake kept as it arrived and the attachments it refused
+    (possibly hostile files): administrators only."""
+    return _is_person(user) and user.is_active and user.is_superuser
+
+
 def _holding_desks(r: Reach) -> Q:
     """On holdings: the desks whose past or present holding gives the user the desk side."""
     desks = Q(desk_id__in=r.desk_ids)

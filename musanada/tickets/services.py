@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from musanada.core import files as file_store
 from musanada.core.actors import SYSTEM, is_system
 from musanada.core.errors import Conflict, ErrorCode, IllegalTransition, InvalidInput, NotFound
 from musanada.core.text import plain_line, plain_text, search_document
@@ -77,7 +78,6 @@ class _Change:
         self.updates: dict = {}
         self.events: list[tuple[Event, list]] = []
         self.new_desks: list[OrgUnit] = []
-        self.stored_files: list = []
         if decision.target and decision.target != ticket.status:
             self.updates["status"] = decision.target
 
@@ -110,7 +110,7 @@ class _Change:
             _hold(self.ticket, desk, self.now)
         for event, files in self.events:
             event.save()
-            self.stored_files += _store_attachments(self.ticket, event, files)
+            _store_attachments(self.ticket, event, files)
         kept = reactions.run(self.ticket, [event for event, _files in self.events])
         for name, value in kept.items():
             setattr(self.ticket, name, value)
@@ -174,8 +174,7 @@ def tickets_refresh_access_keys(path: str) -> int:
     return changed
 
 
-def _store_attachments(ticket, event, checked_files) -> list:
-    stored = []
+def _store_attachments(ticket, event, checked_files) -> None:
     for checked in checked_files:
         attachment = Attachment(
             ticket=ticket,
@@ -188,16 +187,9 @@ def _store_attachments(ticket, event, checked_files) -> list:
             created_at=event.created_at,
         )
         checked.upload.seek(0)
-        attachment.file.save(attachment.token, File(checked.upload), save=False)
-        stored.append(attachment.file.name)
+        # Inside the action's `file_store.kept_if_committed`: removed again if the action does not commit.
+        file_store.save(attachment.file, attachment.token, File(checked.upload))
         attachment.save()
-    return stored
-
-
-def _delete_stored(names) -> None:
-    storage = Attachment._meta.get_field("file").storage
-    for name in names:
-        storage.delete(name)
 
 
 def _show_saved(ticket: Ticket, saved: Ticket) -> None:
@@ -216,30 +208,24 @@ def _show_saved(ticket: Ticket, saved: Ticket) -> None:
 def _acting(actor, ticket: Ticket, action: str, version: int | None):
     """Load the ticket fresh, check visibility, version and the workflow's decision, then write the change."""
     expected = ticket.version if version is None else int(version)
-    change = None
-    try:
-        with transaction.atomic():
-            try:
-                current = Ticket.objects.select_related("desk", "category__owner", "origin_unit").get(
-                    pk=ticket.pk
-                )
-            except Ticket.DoesNotExist:
-                raise NotFound(_("No such ticket.")) from None
-            # What the caller's object already knows of the reader's side holds for the fresh one.
-            policy.forget_reads_internal(ticket, into=current)
-            if not policy.can_see(actor, current):
-                raise NotFound(_("No such ticket."))
-            if current.version != expected:
-                raise _conflict()
-            facts = policy.TicketFacts(current)
-            decision = policy.authorize(actor, current, action, facts, seen=True)
-            change = _Change(actor, current, decision, facts, expected)
-            yield change
-            change.commit()
-    except BaseException:
-        if change is not None:
-            _delete_stored(change.stored_files)
-        raise
+    with file_store.kept_if_committed(), transaction.atomic():
+        try:
+            current = Ticket.objects.select_related("desk", "category__owner", "origin_unit").get(
+                pk=ticket.pk
+            )
+        except Ticket.DoesNotExist:
+            raise NotFound(_("No such ticket.")) from None
+        # What the caller's object already knows of the reader's side holds for the fresh one.
+        policy.forget_reads_internal(ticket, into=current)
+        if not policy.can_see(actor, current):
+            raise NotFound(_("No such ticket."))
+        if current.version != expected:
+            raise _conflict()
+        facts = policy.TicketFacts(current)
+        decision = policy.authorize(actor, current, action, facts, seen=True)
+        change = _Change(actor, current, decision, facts, expected)
+        yield change
+        change.commit()
     _show_saved(ticket, current)
 
 
@@ -284,59 +270,54 @@ def ticket_file(
         landing = routing.mailbox_landing(requester, unit, mailbox_desk, category)
     keys = policy.access_keys([landing.desk], origin=unit)
 
-    stored = []
-    try:
-        with transaction.atomic():
-            now = timezone.now()
-            reference = references.next_reference(now)
-            ticket = Ticket.objects.create(
-                reference=reference,
-                requester=requester,
-                origin_unit=unit,
-                desk=landing.desk,
-                status=Status.NEW,
-                priority=priority,
-                category=category,
-                subject=subject,
-                description=description,
-                channel=channel,
-                filed_at=now,
-                updated_at=now,
-                search_text=search_document(subject, description, reference),
-                access_keys=keys,
-            )
-            _hold(ticket, landing.desk, now)
-            filed = _new_event(
-                ticket,
-                EventKind.FILED,
-                requester,
-                now,
-                body=description,
-                data={
-                    "unit": unit.code,
-                    "desk": landing.desk.code,
-                    "category": category.code,
-                    "priority": priority,
-                    "subject": subject,
-                    "channel": channel,
-                },
-            )
-            filed.save()
-            stored += _store_attachments(ticket, filed, checked)
-            appended = [filed]
-            if landing.skipped:
-                routed = _routed_up(ticket, landing, now)
-                routed.save()
-                appended.append(routed)
-            kept = reactions.run(ticket, appended)
-            if kept:
-                # The row was inserted in this transaction: nobody else can have changed its version.
-                Ticket.objects.filter(pk=ticket.pk, version=ticket.version).update(**kept)
-                for name, value in kept.items():
-                    setattr(ticket, name, value)
-    except BaseException:
-        _delete_stored(stored)
-        raise
+    with file_store.kept_if_committed(), transaction.atomic():
+        now = timezone.now()
+        reference = references.next_reference(now)
+        ticket = Ticket.objects.create(
+            reference=reference,
+            requester=requester,
+            origin_unit=unit,
+            desk=landing.desk,
+            status=Status.NEW,
+            priority=priority,
+            category=category,
+            subject=subject,
+            description=description,
+            channel=channel,
+            filed_at=now,
+            updated_at=now,
+            search_text=search_document(subject, description, reference),
+            access_keys=keys,
+        )
+        _hold(ticket, landing.desk, now)
+        filed = _new_event(
+            ticket,
+            EventKind.FILED,
+            requester,
+            now,
+            body=description,
+            data={
+                "unit": unit.code,
+                "desk": landing.desk.code,
+                "category": category.code,
+                "priority": priority,
+                "subject": subject,
+                "channel": channel,
+            },
+        )
+        filed.save()
+        _store_attachments(ticket, filed, checked)
+        appended = [filed]
+        if landing.skipped:
+            routed = _routed_up(ticket, landing, now)
+            routed.save()
+            appended.append(routed)
+        kept = reactions.run(ticket, appended)
+        if kept:
+            # The row was inserted in this transaction: nobody else can have changed its version.
+            Ticket.objects.filter(pk=ticket.pk, version=ticket.version).update(**kept)
+            for name, value in kept.items():
+                setattr(ticket, name, value)
     return ticket
 
 

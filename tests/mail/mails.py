@@ -1,8 +1,12 @@
 """Building test mails as mail clients send them, and reading the committed .eml fixtures."""
 
+import email
+import email.policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+
+from django.core import mail as django_mail
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DESK_ADDRESS = "cri-tanger@men.gov.ma"
@@ -74,3 +78,30 @@ def as_received(raw: bytes) -> bytes:
     line = raw.split(b"\n", 1)[0]
     end = b"\r\n" if line.endswith(b"\r") else b"\n"
     return f"Authentication-Results: {AUTHSERV_ID}; dmarc=pass".encode() + end + raw
+
+
+def citing(sent) -> list:
+    """The threading headers of an answer to `sent`, a mail Musanada sent (from the test outbox)."""
+    message_id = sent.extra_headers["Message-ID"]
+    references = f"{sent.extra_headers.get('References', '')} {message_id}".strip()
+    return [("In-Reply-To", message_id), ("References", references)]
+
+
+def answering(ticket) -> list:
+    """The threading headers of an answer to the last mail Musanada sent about `ticket` (its
+    acknowledgement or a notification, from the test outbox)."""
+    sent = [message for message in django_mail.outbox if ticket.reference in message.subject]
+    assert sent, f"no mail about {ticket.reference} was sent"
+    return citing(sent[-1])
+
+
+def outlook_inline_image(cid="image001.png@01DB2C6A.5F0E1B30", **mail) -> bytes:
+    """A mail as Outlook sends a pasted screenshot: a text part saying "[cid:…]", an HTML part with
+    <img src="cid:…">, and the image related to the HTML, with no file name of its own."""
+    message = email.message_from_bytes(make_mail(body=None, **mail), policy=email.policy.default)
+    message.set_content(f"Voici l'erreur :\n[cid:{cid}]\nMerci.")
+    message.add_alternative(
+        f'<p>Voici l\'erreur :<br><img width="400" src="cid:{cid}"></p><p>Merci.</p>', subtype="html"
+    )
+    message.get_payload()[1].add_related(PNG, "image", "png", cid=f"<{cid}>")
+    return message.as_bytes()

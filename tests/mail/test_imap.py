@@ -93,7 +93,9 @@ def test_a_mixed_batch_files_threads_answers_and_ignores_each_mail_as_it_should(
     }
     assert Ticket.objects.count() == 1
     assert ticket.events.filter(kind=EventKind.REPLY).get().body == "More details: class 3."
-    [answer] = answers()
+    # The filing's acknowledgement, then the stranger's answer; the reply and the robots get none.
+    acknowledgement, answer = answers()
+    assert acknowledgement.to == ["teacher@demo.musanada.ma"] and ticket.reference in acknowledgement.subject
     assert answer.to == ["stranger@gmail.example"]
     assert answer.extra_headers["Auto-Submitted"] == "auto-replied"
     assert inbox.unseen() == 0
@@ -108,7 +110,7 @@ def test_a_second_poll_of_the_same_mailbox_changes_nothing(inbox, poll, answers)
     report = poll()
 
     assert (report.seen, report.processed) == (0, 0)
-    assert (Ticket.objects.count(), InboundMessage.objects.count(), len(answers())) == before == (1, 2, 1)
+    assert (Ticket.objects.count(), InboundMessage.objects.count(), len(answers())) == before == (1, 2, 2)
 
 
 def test_a_crash_between_the_ticket_and_marking_the_mail_seen_creates_no_duplicate(
@@ -262,4 +264,5 @@ def test_forged_mail_read_from_the_server_is_quarantined_flagged_and_kept_for_re
     assert report.outcomes == {Outcome.QUARANTINED: 1} and inbox.unseen() == 0
     record = InboundMessage.objects.get(message_id="<forged@evil.example>")
     assert record.raw.read().rstrip().endswith(b"ici.")
-    assert ticket.events.count() == 1 and answers() == []
+    # Nothing was answered but the first mail's acknowledgement, to the teacher.
+    assert ticket.events.count() == 1 and [a.to for a in answers()] == [["teacher@demo.musanada.ma"]]

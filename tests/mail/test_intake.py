@@ -1,6 +1,8 @@
 """What the official e-mail address does with each kind of mail (docs/mail.md has the table)."""
 
 import base64
+import email
+import email.policy
 
 import pytest
 from django.utils import translation
@@ -8,13 +10,23 @@ from django.utils import translation
 from musanada.core.errors import InvalidInput
 from musanada.jobs.models import Job, JobStatus
 from musanada.jobs.runner import run_due_jobs
-from musanada.mail import intake, parsing
+from musanada.mail import intake, outbound, parsing
 from musanada.mail.models import InboundMessage, Outcome
 from musanada.org.services import membership_grant
 from musanada.tickets import services
 from musanada.tickets.models import Ticket
 from musanada.tickets.workflow import Channel, EventKind, Status
-from tests.mail.mails import PDF, PNG, as_received, fixture_bytes, make_mail, with_from
+from tests.mail.mails import (
+    PDF,
+    PNG,
+    answering,
+    as_received,
+    citing,
+    fixture_bytes,
+    make_mail,
+    outlook_inline_image,
+    with_from,
+)
 
 TEACHER = "teacher@demo.musanada.ma"
 
@@ -33,11 +45,6 @@ def receive(desk_mailbox, django_capture_on_commit_callbacks):
     return receive
 
 
-def _reply_headers(ticket, number=1):
-    message_id = parsing.ticket_message_id(ticket.reference, number, "musanada.men.gov.ma")
-    return [("In-Reply-To", message_id), ("References", message_id)]
-
-
 def _filed_by_mail(receive, **mail):
     record = receive(make_mail(**mail))
     assert record.outcome == Outcome.TICKET_FILED
@@ -45,7 +52,7 @@ def _filed_by_mail(receive, **mail):
 
 
 def test_new_mail_from_known_staff_becomes_a_ticket_on_the_mailbox_desk_with_attachments(
-    receive, people, units, categories, mailoutbox, answers
+    receive, people, units, categories, mailoutbox, answers, desk_mailbox
 ):
     raw = make_mail(
         sender="Souad <Teacher@Demo.Musanada.ma>",
@@ -56,7 +63,7 @@ def test_new_mail_from_known_staff_becomes_a_ticket_on_the_mailbox_desk_with_att
     record = receive(raw)
 
     ticket = record.ticket
-    assert record.outcome == Outcome.TICKET_FILED and not record.answered
+    assert record.outcome == Outcome.TICKET_FILED and record.answered
     assert ticket.requester == people["teacher"]
     assert ticket.channel == Channel.EMAIL
     assert ticket.desk == units["MA-01"]
@@ -70,11 +77,21 @@ def test_new_mail_from_known_staff_becomes_a_ticket_on_the_mailbox_desk_with_att
     ]
     assert ticket.attachments.get(original_name="capture.png").file.read() == PNG
     assert ticket.events.get(kind=EventKind.FILED).data["channel"] == "email"
-    assert answers() == []
+    # The sender gets the reference, once, on the thread of their mail; the notifications that follow
+    # point at the acknowledgement, which is the ticket's first mail.
+    [acknowledgement] = answers()
+    assert acknowledgement.to == [TEACHER]
+    assert acknowledgement.subject == f"[{ticket.reference}] Massar : saisie des notes impossible"
+    assert acknowledgement.extra_headers["Message-ID"] == outbound.root_message_id(ticket)
+    assert acknowledgement.extra_headers["In-Reply-To"] == parsing.parse(raw).message_id
+    assert acknowledgement.reply_to == [desk_mailbox.username]
+    with translation.override("ar"):
+        assert ticket.reference in acknowledgement.body and f"/t/{ticket.reference}/" in acknowledgement.body
     # The desk's people are told by their notification mails (tests/mail/test_outbound.py).
     assert sorted(mail.to[0] for mail in mailoutbox) == [
         "region@demo.musanada.ma",
         "supervisor@demo.musanada.ma",
+        TEACHER,
     ]
 
 
@@ -94,7 +111,7 @@ def test_a_reply_threads_onto_its_ticket_by_its_headers(receive, people):
         make_mail(
             subject="Re: Cannot enter the grades",
             body="Firefox 128.\n\nOn Mon, Nov 23, 2026 at 9:00 AM Musanada wrote:\n> Which browser?",
-            headers=_reply_headers(ticket, 2),
+            headers=answering(ticket),
         )
     )
     assert record.outcome == Outcome.REPLY_ADDED and record.ticket == ticket
@@ -113,7 +130,7 @@ def test_a_reply_threads_onto_its_ticket_by_the_reference_in_its_subject(receive
 def test_an_answer_to_a_request_for_information_provides_it(receive, people):
     ticket = _filed_by_mail(receive)
     services.ticket_request_info(people["region"], ticket, body="Send the class code.")
-    record = receive(make_mail(body="Class 3AC-2.", headers=_reply_headers(ticket)))
+    record = receive(make_mail(body="Class 3AC-2.", headers=answering(ticket)))
     ticket.refresh_from_db()
     assert record.outcome == Outcome.REPLY_ADDED
     assert ticket.status == Status.OPEN
@@ -123,7 +140,7 @@ def test_an_answer_to_a_request_for_information_provides_it(receive, people):
 def test_a_desk_agent_replies_by_mail_as_the_desk(receive, people):
     ticket = _filed_by_mail(receive)
     record = receive(
-        make_mail(sender="region@demo.musanada.ma", body="We are on it.", headers=_reply_headers(ticket))
+        make_mail(sender="region@demo.musanada.ma", body="We are on it.", headers=answering(ticket))
     )
     ticket.refresh_from_db()
     assert record.outcome == Outcome.REPLY_ADDED
@@ -134,26 +151,35 @@ def test_a_reply_to_a_resolved_ticket_is_refused_with_an_explanation(receive, pe
     ticket = _filed_by_mail(receive)
     services.ticket_resolve(people["region"], ticket, resolution="Cache emptied.")
     record = receive(
-        make_mail(subject="Re: thanks", body="It works again, thanks.", headers=_reply_headers(ticket))
+        make_mail(subject="Re: thanks", body="It works again, thanks.", headers=answering(ticket))
     )
     assert record.outcome == Outcome.REFUSED_NOT_ALLOWED and record.reason == "illegal_transition"
     assert ticket.events.order_by("-id").first().kind == EventKind.RESOLVED
-    [answer] = answers()
+    _acknowledgement, answer = answers()
     assert answer.to == [TEACHER]
     assert answer.extra_headers["Auto-Submitted"] == "auto-replied"
     with translation.override("ar"):
         assert str(Status.RESOLVED.label) in answer.body
 
 
-def test_someone_who_may_not_see_the_ticket_cannot_reply_to_it_by_mail(receive, people, answers):
+def test_a_mail_citing_a_ticket_from_someone_not_of_it_is_a_request_of_their_own(receive, people, answers):
     ticket = _filed_by_mail(receive)
-    record = receive(
-        make_mail(sender="head2@demo.musanada.ma", body="Me too.", headers=_reply_headers(ticket))
-    )
-    assert record.outcome == Outcome.REFUSED_NOT_ALLOWED and record.reason == "unknown_ticket"
+    # Another school's head forwards the teacher's mail thread, or writes its reference in the subject.
+    forwarded = receive(make_mail(sender="head2@demo.musanada.ma", body="Me too.", headers=answering(ticket)))
+    named = receive(make_mail(sender="head2@demo.musanada.ma", subject=f"Fwd: [{ticket.reference}] idem"))
+    for record in (forwarded, named):
+        assert record.outcome == Outcome.TICKET_FILED and record.ticket != ticket
+        assert record.ticket.requester == people["head2"]
     assert ticket.events.filter(kind=EventKind.REPLY).count() == 0
-    [answer] = answers()
-    assert answer.to == ["head2@demo.musanada.ma"] and ticket.reference in answer.body
+    assert forwarded.ticket.description == "Me too."
+
+
+def test_a_mail_citing_a_message_id_musanada_never_sent_is_a_new_request(receive, people):
+    ticket = _filed_by_mail(receive)
+    # Any <REFERENCE.N@host> used to thread: only the IDs Musanada sent and stored do now.
+    forged = parsing.ticket_message_id(ticket.reference, 7, "evil.example")
+    record = receive(make_mail(body="Suite.", headers=[("In-Reply-To", forged), ("References", forged)]))
+    assert record.outcome == Outcome.TICKET_FILED and record.ticket != ticket
 
 
 def test_an_unknown_sender_is_answered_in_arabic_and_french_and_gets_no_ticket(receive, mailoutbox, settings):
@@ -223,14 +249,36 @@ def test_a_sender_from_another_academy_is_refused_with_an_explanation(receive, m
     assert answer.extra_headers["Auto-Submitted"] == "auto-replied"
 
 
-def test_a_refused_attachment_refuses_the_mail_and_the_answer_names_the_file(receive, mailoutbox):
+EXE = b"MZ\x90\x00" + b"\x00" * 64
+
+
+def test_a_request_is_filed_without_its_refused_attachments_which_are_held_and_named_to_the_sender(
+    receive, answers
+):
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
     record = receive(
-        make_mail(attachments=[("setup.exe", b"MZ\x90\x00" + b"\x00" * 64, "application/octet-stream")])
+        make_mail(
+            attachments=[
+                ("capture.png", PNG, "image/png"),
+                ("setup.exe", EXE, "application/octet-stream"),
+                ("photo.jpg", b"<?php system($_GET['c']); ?>", "image/jpeg"),
+                ("logo.svg", svg, "image/svg+xml"),
+            ]
+        )
     )
-    assert (record.outcome, record.reason) == (Outcome.REFUSED_INVALID, "file_type_refused")
-    assert Ticket.objects.count() == 0
-    [answer] = mailoutbox
-    assert "setup.exe" in answer.body
+    assert record.outcome == Outcome.TICKET_FILED
+    assert [a.original_name for a in record.ticket.attachments.all()] == ["capture.png"]
+    held = {h.name: (h.reason, h.file.read()) for h in record.held_files.all()}
+    assert held == {
+        "setup.exe": ("file_type_refused", EXE),
+        "photo.jpg": ("file_type_refused", b"<?php system($_GET['c']); ?>"),
+        "logo.svg": ("file_type_refused", svg),
+    }
+    [acknowledgement] = answers()
+    assert record.ticket.reference in acknowledgement.body
+    for name in ("setup.exe", "photo.jpg", "logo.svg"):
+        assert name in acknowledgement.body
+    assert "capture.png" not in acknowledgement.body
 
 
 def test_a_mail_without_text_is_refused_and_one_without_subject_takes_its_first_words(receive, mailoutbox):
@@ -311,7 +359,7 @@ def _named(name: str) -> str:
 
 def test_a_display_name_holding_an_agents_address_leaves_the_sender_who_they_are(receive, people):
     ticket = _filed_by_mail(receive)
-    raw = make_mail(body="Toujours bloqué.", headers=_reply_headers(ticket))
+    raw = make_mail(body="Toujours bloqué.", headers=answering(ticket))
     record = receive(with_from(raw, f"From: {_named('CRI <region@demo.musanada.ma>')} <{TEACHER}>"))
     assert record.outcome == Outcome.REPLY_ADDED
     reply = ticket.events.order_by("-id").first()
@@ -333,3 +381,61 @@ def test_automatic_answers_carry_a_message_id_on_the_products_mail_domain(receiv
     [answer] = answers()
     assert answer.extra_headers["Message-ID"].endswith("@musanada.men.gov.ma>")
     assert "localhost" not in answer.message()["Message-ID"]
+
+
+def test_a_reply_to_the_acknowledgement_threads_onto_its_ticket(receive, answers):
+    ticket = _filed_by_mail(receive)
+    [acknowledgement] = answers()
+    record = receive(make_mail(subject="Re: idem", body="Class 3 only.", headers=citing(acknowledgement)))
+    assert record.outcome == Outcome.REPLY_ADDED and record.ticket == ticket
+    # One acknowledgement only: the reply is seen on the ticket and in the desk's mails.
+    assert len(answers()) == 1
+
+
+def test_a_reply_is_added_without_its_refused_file_and_its_sender_told_which(receive, answers):
+    ticket = _filed_by_mail(receive)
+    record = receive(
+        make_mail(
+            body="Here is the log and the screen.",
+            headers=answering(ticket),
+            attachments=[
+                ("journal.txt", b"erreur 403\n", "text/plain"),
+                ("outil.exe", EXE, "application/x-msdownload"),
+            ],
+        )
+    )
+    assert record.outcome == Outcome.REPLY_ADDED
+    reply = ticket.events.order_by("-id").first()
+    assert [a.original_name for a in reply.attachments.all()] == ["journal.txt"]
+    assert [(h.name, h.reason) for h in record.held_files.all()] == [("outil.exe", "file_type_refused")]
+    _acknowledgement, answer = answers()
+    assert ticket.reference in answer.body and "outil.exe" in answer.body and "journal.txt" not in answer.body
+
+
+def test_a_forwarded_mail_files_a_request_that_keeps_it_as_an_eml_attachment(receive, people):
+    forwarded = make_mail(sender="parent@gmail.example", subject="Bulletin illisible", authenticated=False)
+    message = email.message_from_bytes(
+        make_mail(subject="Fwd: Bulletin illisible"), policy=email.policy.default
+    )
+    message.add_attachment(email.message_from_bytes(forwarded, policy=email.policy.default))
+    record = receive(message.as_bytes())
+    assert record.outcome == Outcome.TICKET_FILED
+    [attachment] = record.ticket.attachments.all()
+    assert (attachment.original_name, attachment.content_type) == ("message-1.eml", "message/rfc822")
+    assert b"Subject: Bulletin illisible" in attachment.file.read()
+
+
+def test_an_inline_image_is_attached_and_named_in_the_request(receive):
+    record = receive(outlook_inline_image())
+    ticket = record.ticket
+    assert ticket.description == "Voici l'erreur :\n[image: image001.png]\nMerci."
+    assert [(a.original_name, a.content_type) for a in ticket.attachments.all()] == [
+        ("image001.png", "image/png")
+    ]
+
+
+def test_every_mail_read_is_kept_as_it_arrived_whatever_its_outcome(receive):
+    raws = [make_mail(), make_mail(sender="stranger@gmail.example"), fixture_bytes("bounce.eml")]
+    for raw in raws:
+        record = receive(raw)
+        assert record.raw.read() == raw

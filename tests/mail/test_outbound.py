@@ -19,7 +19,7 @@ from django.utils import translation
 from musanada.jobs.models import Job, JobStatus
 from musanada.jobs.runner import run_due_jobs
 from musanada.mail import intake, outbound, parsing
-from musanada.mail.models import Outcome
+from musanada.mail.models import OutboundMessage, Outcome
 from musanada.notifications.models import Notification, NotificationKind, NotificationPreference
 from musanada.notifications.selectors import unread_count
 from musanada.notifications.services import notifications_without_email
@@ -130,7 +130,9 @@ def root_id(ticket) -> str:
 def assert_threaded(message, ticket) -> None:
     assert message["References"] == root_id(ticket)
     assert message["In-Reply-To"] == root_id(ticket)
-    assert parsing.reference_from_message_id(message["Message-ID"]) == ticket.reference
+    # Kept with its ticket when it was sent: an answer citing it is added to that ticket.
+    assert OutboundMessage.objects.get(message_id=message["Message-ID"]).ticket == ticket
+    assert message["Message-ID"].endswith(f"@{DOMAIN}>")
     assert message["Auto-Submitted"] == "auto-generated"
     # Django folds an encoded subject onto a continuation line, which the parser reads as a leading space.
     assert message["Subject"].strip().startswith(f"[{ticket.reference}] {ticket.subject} — ")

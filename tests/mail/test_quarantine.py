@@ -8,12 +8,12 @@ import pytest
 from django.urls import reverse
 
 from musanada.jobs.runner import run_due_jobs
-from musanada.mail import intake, parsing
+from musanada.mail import intake
 from musanada.mail.models import InboundMessage, Outcome
 from musanada.org.models import Role, User
 from musanada.org.services import membership_grant
 from musanada.tickets.workflow import EventKind
-from tests.mail.mails import AUTHSERV_ID, make_mail
+from tests.mail.mails import AUTHSERV_ID, answering, make_mail
 
 AGENT = "region@demo.musanada.ma"
 
@@ -36,16 +36,11 @@ def ticket(receive):
     return record.ticket
 
 
-def _reply_headers(ticket):
-    message_id = parsing.ticket_message_id(ticket.reference, 1, "men.gov.ma")
-    return [("In-Reply-To", message_id), ("References", message_id)]
-
-
 def _forged_agent_reply(ticket, results=()):
     return make_mail(
         sender=AGENT,
         body="Cliquez sur ce lien pour réinitialiser votre mot de passe.",
-        headers=[*(("Authentication-Results", value) for value in results), *_reply_headers(ticket)],
+        headers=[*(("Authentication-Results", value) for value in results), *answering(ticket)],
         authenticated=False,
     )
 
@@ -71,7 +66,7 @@ def test_a_forged_desk_agent_reply_is_quarantined_and_reaches_nobody(
     record = receive(_forged_agent_reply(ticket, results))
     assert record.outcome == Outcome.QUARANTINED and record.ticket is None
     assert not ticket.events.filter(kind=EventKind.REPLY).exists()
-    assert answers() == [] and len(mailoutbox) == sent_before, "no answer, no notification to the requester"
+    assert len(mailoutbox) == sent_before, "no answer, no notification to the requester"
     assert record.raw and record.raw.read().startswith(b"From: ")
 
 
@@ -82,7 +77,7 @@ def test_an_unknown_address_of_an_authenticated_domain_is_quarantined_not_answer
 
 
 def test_an_authenticated_agent_reply_is_added(receive, ticket):
-    record = receive(make_mail(sender=AGENT, body="Nous nous en occupons.", headers=_reply_headers(ticket)))
+    record = receive(make_mail(sender=AGENT, body="Nous nous en occupons.", headers=answering(ticket)))
     assert record.outcome == Outcome.REPLY_ADDED
 
 

@@ -72,6 +72,11 @@ def _visible_ticket(user, reference: str):
         raise Http404(_("No such ticket.")) from None
 
 
+# Attachments shown as images on the ticket page: the raster types the checks recognise by their content
+# (never SVG, which can carry scripts).
+PREVIEW_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
 def _render_ticket(request, ticket, *, bound=None, error=None, status=200):
     user = request.user
     history = policy.visible_events(user, ticket).select_related("actor").prefetch_related("attachments")
@@ -91,6 +96,7 @@ def _render_ticket(request, ticket, *, bound=None, error=None, status=200):
             "error": error,
             "staff_view": policy.reads_internal(user, ticket),
             "layout": _layout(request),
+            "preview_types": PREVIEW_TYPES,
         },
         status=status,
     )
