@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -103,7 +104,17 @@ class HeldFileInline(admin.TabularInline):
 
 @admin.register(InboundMessage)
 class InboundMessageAdmin(admin.ModelAdmin):
-    list_display = ("received_at", "sender", "subject", "outcome", "reason", "ticket", "answered", "mailbox")
+    list_display = (
+        "received_at",
+        "sender",
+        "subject",
+        "outcome",
+        "reason",
+        "ticket",
+        "files_left_out",
+        "answered",
+        "mailbox",
+    )
     list_filter = ("outcome", "answered")
     search_fields = ("message_id", "sender", "subject", "ticket__reference")
     date_hierarchy = "received_at"
@@ -123,6 +134,13 @@ class InboundMessageAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
     inlines = [HeldFileInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(held=Count("held_files"))
+
+    @admin.display(description=_("files left out"), ordering="held")
+    def files_left_out(self, record):
+        return record.held
 
     @admin.display(description=_("raw message"))
     def kept_copy(self, record):

@@ -43,6 +43,8 @@ class PollReport:
     processed: int = 0
     failed: int = 0
     outcomes: dict = field(default_factory=dict)
+    # Attachments left out of the tickets and replies filed (held for administrators, the senders told).
+    files_held: int = 0
 
 
 def _quote(folder: str) -> str:
@@ -129,6 +131,8 @@ def fetch_mailbox(mailbox: Mailbox) -> PollReport:
             # A mail an earlier poll acted on (killed before flagging it) did nothing this time: say so.
             outcome = DUPLICATE if record.already_processed else record.outcome
             report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
+            if not record.already_processed:
+                report.files_held += record.held_files.count()
             mark_seen(connection, uid)
     finally:
         _close(connection)

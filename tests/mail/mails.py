@@ -1,5 +1,6 @@
 """Building test mails as mail clients send them, and reading the committed .eml fixtures."""
 
+import base64
 import email
 import email.policy
 from email.message import EmailMessage
@@ -18,6 +19,8 @@ PNG = bytes.fromhex(
     "0005000201e2b1f8e40000000049454e44ae426082"
 )
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# The start of a Windows program: never an accepted attachment, whatever its name says.
+EXE = b"MZ\x90\x00" + b"\x00" * 64
 
 
 def fixture_bytes(name: str) -> bytes:
@@ -105,3 +108,8 @@ def outlook_inline_image(cid="image001.png@01DB2C6A.5F0E1B30", **mail) -> bytes:
     )
     message.get_payload()[1].add_related(PNG, "image", "png", cid=f"<{cid}>")
     return message.as_bytes()
+
+
+def encoded_word(text: str) -> str:
+    """`text` as an RFC 2047 encoded word, as clients write a non-ASCII display name or subject."""
+    return "=?utf-8?b?" + base64.b64encode(text.encode()).decode() + "?="

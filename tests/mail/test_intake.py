@@ -1,6 +1,5 @@
 """What the official e-mail address does with each kind of mail (docs/mail.md has the table)."""
 
-import base64
 import email
 import email.policy
 
@@ -17,11 +16,13 @@ from musanada.tickets import services
 from musanada.tickets.models import Ticket
 from musanada.tickets.workflow import Channel, EventKind, Status
 from tests.mail.mails import (
+    EXE,
     PDF,
     PNG,
     answering,
     as_received,
     citing,
+    encoded_word,
     fixture_bytes,
     make_mail,
     outlook_inline_image,
@@ -249,9 +250,6 @@ def test_a_sender_from_another_academy_is_refused_with_an_explanation(receive, m
     assert answer.extra_headers["Auto-Submitted"] == "auto-replied"
 
 
-EXE = b"MZ\x90\x00" + b"\x00" * 64
-
-
 def test_a_request_is_filed_without_its_refused_attachments_which_are_held_and_named_to_the_sender(
     receive, answers
 ):
@@ -353,14 +351,10 @@ def test_an_answer_that_cannot_be_sent_is_retried_later_and_the_mail_stays_proce
     assert [answer.to for answer in mailoutbox] == [["stranger@gmail.example"]]
 
 
-def _named(name: str) -> str:
-    return "=?utf-8?b?" + base64.b64encode(name.encode()).decode() + "?="
-
-
 def test_a_display_name_holding_an_agents_address_leaves_the_sender_who_they_are(receive, people):
     ticket = _filed_by_mail(receive)
     raw = make_mail(body="Toujours bloqué.", headers=answering(ticket))
-    record = receive(with_from(raw, f"From: {_named('CRI <region@demo.musanada.ma>')} <{TEACHER}>"))
+    record = receive(with_from(raw, f"From: {encoded_word('CRI <region@demo.musanada.ma>')} <{TEACHER}>"))
     assert record.outcome == Outcome.REPLY_ADDED
     reply = ticket.events.order_by("-id").first()
     assert reply.actor == people["teacher"] and reply.data["party"] == "requester"
@@ -369,7 +363,7 @@ def test_a_display_name_holding_an_agents_address_leaves_the_sender_who_they_are
 def test_a_forged_display_name_gets_no_ticket_and_the_answer_goes_only_to_the_real_address(
     receive, mailoutbox
 ):
-    forged = with_from(make_mail(), f"From: {_named('region@demo.musanada.ma')} <someone@evil.example>")
+    forged = with_from(make_mail(), f"From: {encoded_word('region@demo.musanada.ma')} <someone@evil.example>")
     record = receive(forged)
     assert record.outcome == Outcome.REFUSED_UNKNOWN_SENDER and record.ticket is None
     assert [message.to for message in mailoutbox] == [["someone@evil.example"]]

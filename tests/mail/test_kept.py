@@ -19,9 +19,7 @@ from musanada.mail.models import HeldFile, InboundMessage, Outcome
 from musanada.tickets import reactions
 from musanada.tickets.models import Attachment, Ticket
 from tests.conftest import PASSWORD
-from tests.mail.mails import PNG, make_mail
-
-EXE = b"MZ\x90\x00" + b"\x00" * 64
+from tests.mail.mails import EXE, PNG, make_mail
 
 
 def _stored(settings) -> list:

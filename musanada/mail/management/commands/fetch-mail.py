@@ -28,7 +28,9 @@ class Command(BaseCommand):
                 raise CommandError(f"mailbox {mailbox} ({box.url}) could not be read: {error}") from None
         for report in reports:
             outcomes = ", ".join(f"{name}: {count}" for name, count in sorted(report.outcomes.items()))
+            held = f", {report.files_held} attachments left out" if report.files_held else ""
             self.stdout.write(
                 f"mailbox {report.mailbox_id}: {report.processed} processed, {report.failed} failed"
                 + (f" ({outcomes})" if outcomes else "")
+                + held
             )
