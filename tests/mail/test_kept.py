@@ -3,12 +3,14 @@ and that an intake which does not commit leaves no file behind, even when its pr
 
 import os
 import signal
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
-from django.db import connections
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,6 +22,33 @@ from musanada.tickets import reactions
 from musanada.tickets.models import Attachment, Ticket
 from tests.conftest import PASSWORD
 from tests.mail.mails import EXE, PNG, make_mail
+
+# A poll in a process of its own, which kills itself in the middle of filing the ticket.
+_KILLED_POLL = """
+import os, signal, django
+django.setup()
+from musanada.mail import imap
+from musanada.mail.models import Mailbox
+from musanada.tickets import reactions
+reactions.run = lambda ticket, events: os.kill(os.getpid(), signal.SIGKILL)
+imap.fetch_mailbox(Mailbox.objects.get(pk=int(os.environ["MAILBOX"])))
+"""
+
+
+def _child_environment(settings) -> dict:
+    """What a process of its own needs to work on this test's database and files."""
+    database = connection.settings_dict
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{database['NAME']}"
+    else:
+        url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    return {
+        "DJANGO_SETTINGS_MODULE": "musanada.config.settings",
+        "DATABASE_URL": url,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "MUSANADA_MAIL_AUTHSERV_ID": settings.MUSANADA_MAIL_AUTHSERV_ID,
+        "MUSANADA_MAIL_AUTHENTICATED_DOMAINS": ",".join(settings.MUSANADA_MAIL_AUTHENTICATED_DOMAINS),
+    }
 
 
 def _stored(settings) -> list:
@@ -111,18 +140,15 @@ def test_a_poll_killed_in_the_middle_leaves_files_that_the_hourly_job_removes_an
             attachments=[("capture.png", PNG, "image/png"), ("setup.exe", EXE, "application/x-msdownload")]
         )
     )
-    # The poll runs in a child process killed (SIGKILL: no cleanup of any kind) once the ticket's files are
+    # The poll runs in another process, killed (SIGKILL: no cleanup of any kind) once the ticket's files are
     # written, before its transaction commits.
-    connections.close_all()
-    child = os.fork()
-    if child == 0:
-        try:
-            reactions.run = lambda ticket, events: os.kill(os.getpid(), signal.SIGKILL)
-            imap.fetch_mailbox(mailbox)
-        finally:
-            os._exit(1)
-    _pid, status = os.waitpid(child, 0)
-    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+    completed = subprocess.run(
+        [sys.executable, "-c", _KILLED_POLL],
+        env={**os.environ, **_child_environment(settings), "MAILBOX": str(mailbox.pk)},
+        capture_output=True,
+        timeout=120,
+    )
+    assert completed.returncode == -signal.SIGKILL, completed.stderr.decode()[-2000:]
 
     left = _stored(settings)
     assert not Ticket.objects.exists() and not InboundMessage.objects.exists() and inbox.unseen() == 1
