@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.apps import apps
+from django.core.cache import cache
 from django.utils import timezone
 
 from musanada.demo.people import ensure_demo_people
@@ -69,6 +70,13 @@ def categories(db):
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with no counted events (core.throttle: sign-in failures, reset requests, bad
+    tokens): the cache outlives a test."""
+    cache.clear()
 
 
 @pytest.fixture

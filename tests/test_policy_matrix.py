@@ -495,8 +495,15 @@ def test_history_shows_internal_notes_only_to_the_desk_side(world, persona, key)
     if key not in PERSONAS[persona][1]:
         assert events == []
     elif staff_side(persona, key):
-        assert len(events) == Event.objects.filter(ticket=ticket).count()
-        assert EventKind.NOTE in kinds
+        # Everything, or for a desk that let the ticket go, everything public and the desk side until then.
+        until = policy.internal_until(user, ticket)
+        history = Event.objects.filter(ticket=ticket)
+        if until is not None:
+            history = history.filter(Q(public=True) | Q(created_at__lte=until))
+        assert {event.pk for event in events} == set(history.values_list("pk", flat=True))
+        # The module writes a note on every ticket, after a former desk left some of them: that desk still
+        # reads its own side (the requalification it wrote when it let the ticket go).
+        assert EventKind.NOTE in kinds if until is None else any(not event.public for event in events)
     else:
         assert EventKind.FILED in kinds
         assert all(event.public for event in events)
@@ -641,6 +648,25 @@ def test_desk_keeps_read_access_but_no_action_on_a_ticket_it_referred_up(world):
         with pytest.raises(Forbidden):
             services.ticket_note(user, ticket, body="Je reprends la main.")
     assert policy.available_actions(people["central"], ticket) != []
+
+
+def test_a_desk_reads_the_internal_notes_written_until_the_ticket_left_it_not_those_written_after(people):
+    ticket = _file(people["teacher"], "01001A")
+    services.ticket_note(people["head"], ticket, body="Vu à l'école.")
+    _escalate(people["head"], ticket)
+    services.ticket_note(people["province"], ticket, body="Piste : compte bloqué au niveau national.")
+
+    def notes(persona):
+        return {e.body for e in policy.visible_events(people[persona], ticket) if e.kind == EventKind.NOTE}
+
+    # The school let the ticket go: its own note, not the province's later one.
+    assert notes("head") == {"Vu à l'école."}
+    # The desk holding it, and the academy's supervisor (the ticket originates under it), read both.
+    both = {"Vu à l'école.", "Piste : compte bloqué au niveau national."}
+    assert notes("province") == both and notes("supervisor") == both
+    # Returned to the school, the school holds it again and reads everything.
+    services.ticket_return(people["province"], ticket, instructions="Réinitialisez le mot de passe.")
+    assert notes("head") == both
 
 
 def test_supervisor_of_an_academy_reads_everything_originating_under_it_and_nothing_of_another(

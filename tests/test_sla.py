@@ -383,8 +383,10 @@ def test_the_inbox_shows_the_time_left_and_marks_tickets_at_risk_and_breached(cl
     assert 'data-minutes-left="1290"' in page
 
     services.ticket_reply(people["head"], calm, body="Nous regardons.")
-    # Answered in time; on Wednesday afternoon more than 80% of its three days are used.
+    # Answered in time; on Wednesday afternoon more than 80% of its three days are used (a new working
+    # day: a new session).
     clock.now = at(2026, 10, 7, 15)
+    client.force_login(people["head"])
     page = client.get(reverse("home")).content.decode()
     assert 'data-sla="at_risk"' in page
 

@@ -228,7 +228,7 @@ def test_a_broken_page_link_returns_to_the_first_page_with_a_message(client, peo
 
     response = client.get(reverse("home"), {"tab": "mine", "after": "not-a-cursor"}, follow=True)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert shown(_("This page link is not valid.")) in response.content.decode()
 
 

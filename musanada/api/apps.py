@@ -6,3 +6,7 @@ class ApiConfig(AppConfig):
     name = "musanada.api"
     label = "api"
     verbose_name = _("API")
+
+    def ready(self):
+        # Tokens revoked with the account's credentials (api/signals.py).
+        from musanada.api import signals  # noqa: F401

@@ -13,21 +13,26 @@ the user's own language, and counts against the caller's rate limit (`CallerThro
 """
 
 import threading
-from datetime import timedelta
 
 from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import trans_real
+from ninja.errors import Throttled
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.throttling import SimpleRateThrottle
 from ninja.utils import check_csrf
 
 from musanada.api.models import TOKEN_PREFIX, ApiToken, token_digest
+from musanada.api.services import token_used
+from musanada.core import throttle
+from musanada.web.auth import client_address
 
-# Writing last_used_at on every call would make each read a write; a minute's precision is enough.
-LAST_USED_PRECISION = timedelta(minutes=1)
+# Requests with a token that is not valid, per client address, before its requests are refused for the
+# rest of the window: guessing tokens, or a forgotten script hammering with a revoked one.
+BAD_TOKENS = "bad-tokens"
+BAD_TOKENS_WINDOW = 15 * 60
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -50,9 +55,7 @@ def personal_token(request, token: str):
     found = ApiToken.objects.select_related("user").filter(digest=token_digest(token)).first()
     if found is None or found.revoked_at is not None or not found.user.is_active:
         raise InvalidCredentials()
-    now = timezone.now()
-    if found.last_used_at is None or now - found.last_used_at > LAST_USED_PRECISION:
-        ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+    token_used(found, client_address(request) or None)
     request.api_token = found
     return found.user
 
@@ -88,7 +91,17 @@ class BearerAuth(HttpBearer):
     """`Authorization: Bearer <token>`: a personal token, or any token a configured authenticator accepts."""
 
     def authenticate(self, request, token):
-        token = token.strip()
+        address = client_address(request)
+        limit = settings.MUSANADA_BAD_TOKENS_PER_ADDRESS
+        if throttle.exceeded(BAD_TOKENS, address, limit, BAD_TOKENS_WINDOW):
+            raise Throttled(BAD_TOKENS_WINDOW)
+        try:
+            return self._authenticate(request, token.strip())
+        except InvalidCredentials:
+            throttle.record(BAD_TOKENS, address, BAD_TOKENS_WINDOW)
+            raise
+
+    def _authenticate(self, request, token):
         if not token:
             raise InvalidCredentials()
         for authenticate in _authenticators():

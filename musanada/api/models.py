@@ -22,6 +22,13 @@ class ApiTokenQuerySet(models.QuerySet):
         return self.filter(revoked_at__isnull=True, user__is_active=True)
 
 
+class RevokedBecause(models.TextChoices):
+    OWNER = "owner", _("revoked by its owner")
+    ADMINISTRATOR = "administrator", _("revoked by an administrator")
+    PASSWORD_CHANGED = "password_changed", _("the password was changed")
+    SIGNED_OUT_EVERYWHERE = "signed_out_everywhere", _("signed out everywhere")
+
+
 class ApiToken(models.Model):
     """A personal token. Only its SHA-256 is stored: the token itself is shown once, when it is made."""
 
@@ -34,6 +41,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_because = models.CharField(
+        _("revoked because"), max_length=32, choices=RevokedBecause.choices, blank=True
+    )
+    last_used_from = models.GenericIPAddressField(_("last used from"), null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -48,6 +59,34 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class TokenEventKind(models.TextChoices):
+    CREATED = "created", _("created")
+    USED = "used", _("used")
+    REVOKED = "revoked", _("revoked")
+
+
+class TokenEvent(models.Model):
+    """The audit log of personal tokens: made, used (once a minute at most per token, and whenever the
+    address changes), revoked. Append-only."""
+
+    token = models.ForeignKey(
+        ApiToken, verbose_name=_("token"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("what"), max_length=16, choices=TokenEventKind.choices)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    detail = models.CharField(_("detail"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("token event")
+        verbose_name_plural = _("token events")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["token", "at"], name="token_event_by_token")]
+
+    def __str__(self) -> str:
+        return f"{self.token_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
 
 
 class IdempotencyRecord(models.Model):

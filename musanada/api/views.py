@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from musanada.api import services
 from musanada.api.models import ApiToken
 from musanada.core.errors import DomainError, NotFound
+from musanada.web.auth import client_address
 
 
 class TokenForm(forms.Form):
@@ -29,7 +30,9 @@ def tokens(request):
     if request.method == "POST":
         if form.is_valid():
             try:
-                token, created = services.token_create(request.user, name=form.cleaned_data["name"])
+                token, created = services.token_create(
+                    request.user, name=form.cleaned_data["name"], address=client_address(request) or None
+                )
             except DomainError as refused:
                 form.add_error("name" if refused.field == "name" else None, str(refused))
                 status = 400
@@ -51,7 +54,7 @@ def tokens(request):
 @require_POST
 def token_revoke(request, token_id):
     try:
-        token = services.token_revoke(request.user, token_id)
+        token = services.token_revoke(request.user, token_id, address=client_address(request) or None)
     except NotFound:
         raise Http404(_("No such token.")) from None
     messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name})

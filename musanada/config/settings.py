@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Refuses input no database can store; CSP, Permissions-Policy and no-store on signed-in pages.
+    "musanada.web.security.SecurityHeadersMiddleware",
     # Static files with far-future cache headers and gzip, before anything that needs a session or a user.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -72,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signs out a session left idle (the absolute lifetime is set at sign-in: web/auth.py).
+    "musanada.web.security.SessionTimeoutMiddleware",
     # After authentication: it reads the signed-in user's stored language.
     "musanada.web.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -170,13 +174,14 @@ MUSANADA_LOCAL_PASSWORDS = env_bool("MUSANADA_LOCAL_PASSWORDS", True)
 if not MUSANADA_LOCAL_PASSWORDS and not OIDC["ISSUER"]:
     raise ImproperlyConfigured("MUSANADA_LOCAL_PASSWORDS=off needs single sign-on (OIDC_ISSUER) configured.")
 
-# Lockout after repeated failed sign-ins (django-axes). A username is locked whatever the address it is tried
-# from; the username+address pair, which that already covers, is listed because axes' check (axes.W006) wants
-# an address among the parameters. No lock per address alone: it would shut out a whole school behind one
-# shared connection.
+# Lockout after repeated failed sign-ins (django-axes), per username *and* address: someone who knows a
+# username cannot lock its owner out from elsewhere. Across usernames, one address may fail at most
+# MUSANADA_SIGNIN_FAILURES_PER_ADDRESS times in the same window before its sign-ins are refused for the rest
+# of it (web/auth.py): high by default, as a whole school shares one connection.
 AXES_FAILURE_LIMIT = env_int("MUSANADA_LOGIN_FAILURES", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("MUSANADA_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+MUSANADA_SIGNIN_FAILURES_PER_ADDRESS = env_int("MUSANADA_SIGNIN_FAILURES_PER_ADDRESS", 50)
 AXES_RESET_ON_SUCCESS = True
 # The lock lasts the announced time from the last counted failure; attempts during it do not extend it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
@@ -234,6 +239,28 @@ MUSANADA_MAIL_AUTHENTICATED_DOMAINS = [
 MUSANADA_MAIL_KEEP_DAYS = env_int("MUSANADA_MAIL_KEEP_DAYS", 90)
 
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+# A session ends after a working day, or after MUSANADA_SESSION_IDLE_MINUTES without a request (a shared
+# computer in a school's office), whichever comes first (web/security.py).
+SESSION_COOKIE_AGE = env_int("MUSANADA_SESSION_HOURS", 10) * 3600
+MUSANADA_SESSION_IDLE_MINUTES = env_int("MUSANADA_SESSION_IDLE_MINUTES", 120)
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Every response (web/security.py). No inline script or style anywhere, no plug-ins, no framing, forms and
+# fetches to this site only; images may be data: URLs (the admin's icons).
+MUSANADA_CONTENT_SECURITY_POLICY = env_str(
+    "MUSANADA_CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+)
+MUSANADA_PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "magnetometer=(), gyroscope=(), accelerometer=(), display-capture=(), interest-cohort=()"
+)
+# Password reset requests: per account (silently: the page answers the same) and per client address, each
+# per hour; the mail itself is sent by a job, so the answer takes the same time for every address.
+MUSANADA_RESETS_PER_ACCOUNT = env_int("MUSANADA_RESETS_PER_ACCOUNT", 3)
+MUSANADA_RESETS_PER_ADDRESS = env_int("MUSANADA_RESETS_PER_ADDRESS", 20)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
@@ -242,6 +269,11 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 # Behind the ministry's TLS-terminating proxy, trust its X-Forwarded-Proto header.
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind the ministry's proxies, the client's address is the one the first of them wrote into
+# X-Forwarded-For, counted from the right (web/auth.py, client_address): the sign-in lockout, the throttles
+# and the token audit log count per client, not per proxy. 0: REMOTE_ADDR.
+MUSANADA_PROXY_COUNT = env_int("MUSANADA_PROXY_COUNT", 1 if env_bool("BEHIND_TLS_PROXY", False) else 0)
+AXES_CLIENT_IP_CALLABLE = "musanada.web.auth.client_address"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -316,6 +348,10 @@ CACHES = {
 # Requests per token (or per signed-in user) in any sliding window: "120/minute", "2000/hour", "10/second"
 # (django-ninja's throttle, musanada/api/auth.py; its short forms "120/min", "10/5s" work too).
 MUSANADA_API_RATE = env_str("MUSANADA_API_RATE", "120/minute")
+# Live personal tokens per user; requests with a token that is not valid per client address in 15 minutes
+# before the address's token requests are refused (429) for the rest of them.
+MUSANADA_TOKENS_PER_USER = env_int("MUSANADA_TOKENS_PER_USER", 10)
+MUSANADA_BAD_TOKENS_PER_ADDRESS = env_int("MUSANADA_BAD_TOKENS_PER_ADDRESS", 20)
 # How `Authorization: Bearer …` is checked, in order: each callable takes (request, token) and returns a user,
 # or None when the token is not one of its kind (musanada/api/auth.py).
 MUSANADA_API_BEARER_AUTHENTICATORS = [

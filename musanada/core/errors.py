@@ -60,6 +60,8 @@ class ErrorCode(StrEnum):
     STAFF_WITHOUT_SCHOOLS = "staff_without_schools"
     TOO_LONG = "too_long"
     TOO_MANY_FILES = "too_many_files"
+    TOO_MANY_TOKENS = "too_many_tokens"
+    OWN_DESK_RATING = "own_desk_rating"
     TOO_MANY_SCHOOLS = "too_many_schools"
     TOP_LEVEL = "top_level"
     UNAUTHENTICATED = "unauthenticated"

@@ -132,7 +132,12 @@ def _context(notification: Notification) -> dict:
     user, ticket, event = notification.user, notification.ticket, notification.event
     # Never an internal note to someone who does not read the desk side, whatever put them on the list.
     internal = policy.reads_internal(user, ticket)
-    told = [told for told in _told_events(event) if told.public or internal]
+    until = policy.internal_until(user, ticket) if internal else None
+    told = [
+        told
+        for told in _told_events(event)
+        if told.public or (internal and (until is None or told.created_at <= until))
+    ]
     lines = [(what, told.body.strip()) for told, what in describe_all(told)]
     # A request that arrives on a desk by any way but its filing comes with what the requester wrote.
     arrived = notification.kind == NotificationKind.NEW_TICKET and event.kind != EventKind.FILED

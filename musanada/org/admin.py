@@ -1,10 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from musanada.org.import_admin import MassarImportMixin
 from musanada.org.models import Category, Membership, OrgUnit, User
-from musanada.org.services import unit_repath
+from musanada.org.services import unit_repath, user_sign_out_everywhere
 
 
 @admin.register(OrgUnit)
@@ -44,3 +44,14 @@ class UserAdmin(MassarImportMixin, DjangoUserAdmin):
         *(DjangoUserAdmin.fieldsets or ()),
         (_("Musanada"), {"fields": ("language", "massar_id")}),
     )
+    actions = ["sign_out_everywhere"]
+
+    @admin.action(description=_("Sign the selected users out everywhere (sessions and API tokens)"))
+    def sign_out_everywhere(self, request, queryset):
+        for user in queryset:
+            user_sign_out_everywhere(user)
+        self.message_user(
+            request,
+            _("%(count)s users signed out everywhere.") % {"count": len(queryset)},
+            messages.SUCCESS,
+        )

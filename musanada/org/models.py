@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import translation
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -133,6 +134,8 @@ class Category(models.Model):
 class User(AbstractUser):
     language = models.CharField(_("language"), max_length=8, default="ar")
     massar_id = models.CharField(_("Massar identifier"), max_length=64, unique=True, null=True, blank=True)
+    # Raised by "sign out everywhere": every session opened before it no longer matches its account.
+    sign_out_count = models.PositiveIntegerField(_("signed out everywhere"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("user")
@@ -140,6 +143,18 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def get_session_auth_hash(self):
+        # Django signs out the sessions whose stored hash no longer matches (a new password does it); the
+        # count does the same for "sign out everywhere". 0 keeps Django's own hash: no session is lost on
+        # upgrading.
+        if not self.sign_out_count:
+            return super().get_session_auth_hash()
+        return salted_hmac(
+            "musanada.User.get_session_auth_hash",
+            f"{self.password}:{self.sign_out_count}",
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class Role(models.TextChoices):

@@ -231,6 +231,13 @@ def load_national_tree() -> LoadReport:
     return report
 
 
+def user_sign_out_everywhere(user) -> None:
+    """End every session of the user and revoke their API tokens (api/signals.py): for a lost phone, a
+    shared computer, a suspected theft. The user signs in again with their password."""
+    user.sign_out_count += 1
+    user.save(update_fields=["sign_out_count"])
+
+
 def user_set_language(user, language: str) -> bool:
     """Keep the language a person chose on their account, so pages and mails follow them everywhere.
 

@@ -95,21 +95,27 @@ def ticket_rows(queryset) -> Iterator[list]:
         ]
 
 
-def _safe(value):
-    # A cell that starts like a formula would run in a spreadsheet (CSV injection): make it plain text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe_cell(value):
+    """A cell that a spreadsheet would run as a formula (CSV injection), made plain text: a leading `'`.
+    Leading spaces do not hide the formula from every spreadsheet, so they are looked through."""
+    if isinstance(value, str) and value.lstrip(" ")[:1] in _FORMULA_STARTS:
         return "'" + value
     return value
 
 
 def csv_response(filename: str, header: list, rows: Iterable[list]) -> StreamingHttpResponse:
-    """UTF-8 with a byte-order mark, so that Excel opens Arabic text correctly."""
-    writer = csv.writer(_Echo())
+    """UTF-8 with a byte-order mark, so that Excel opens Arabic text correctly. Every cell, the header
+    included, is quoted (a French Excel splits unquoted cells on `;`, which would start a new cell inside a
+    text) and made safe from formulas."""
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
 
     def stream():
-        yield BOM + writer.writerow(header)
+        yield BOM + writer.writerow([_safe_cell(value) for value in header])
         for row in rows:
-            yield writer.writerow([_safe(value) for value in row])
+            yield writer.writerow([_safe_cell(value) for value in row])
 
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'

@@ -1,12 +1,13 @@
 """Dashboards and exports: parse the period and filters, ask the selectors (which ask the policy), render."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import formats
 from django.utils.http import urlencode
 from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,9 @@ from musanada.tickets import selectors as ticket_selectors
 from musanada.web.forms import InboxFilterForm
 
 MAX_DAYS = 400
+# Dates outside these bounds answer no question and overflow date arithmetic: refused with a 400.
+EARLIEST = date(2000, 1, 1)
+LATEST_AHEAD = timedelta(days=366)
 
 
 class PeriodForm(forms.Form):
@@ -36,6 +40,18 @@ class PeriodForm(forms.Form):
     def clean(self):
         data = super().clean()
         today = local_today()
+        for name in ("start", "end"):
+            value = data.get(name)
+            if value is not None and not EARLIEST <= value <= today + LATEST_AHEAD:
+                self.add_error(
+                    name,
+                    _("Give a date between %(earliest)s and %(latest)s.")
+                    % {
+                        "earliest": formats.date_format(EARLIEST, "SHORT_DATE_FORMAT"),
+                        "latest": formats.date_format(today + LATEST_AHEAD, "SHORT_DATE_FORMAT"),
+                    },
+                )
+                return data
         end = data.get("end") or today
         start = data.get("start") or end - timedelta(days=29)
         if start > end:
@@ -46,6 +62,11 @@ class PeriodForm(forms.Form):
             )
         data["start"], data["end"] = start, end
         return data
+
+    @property
+    def refused(self) -> bool:
+        """Whether parameters were given and some are not valid (the page and exports answer 400)."""
+        return self.is_bound and not self.is_valid()
 
     def period(self) -> selectors.Period:
         if self.is_bound and self.is_valid():
@@ -143,12 +164,21 @@ def dashboard(request, code=""):
             _hours(board.resolution_p90),
         ),
     }
-    return render(request, "reports/dashboard.html", context)
+    # A period that is not valid shows the default one, with the form saying what was wrong.
+    return render(request, "reports/dashboard.html", context, status=400 if form.refused else 200)
+
+
+def _bad_request(form) -> HttpResponseBadRequest:
+    """An export asked with parameters that are not valid: what is wrong, in plain text."""
+    lines = [str(error) for errors in form.errors.values() for error in errors]
+    return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 
 @login_required
 def dashboard_export(request, code, fmt):
-    board, _roots, _form = _board(request, code)
+    board, _roots, form = _board(request, code)
+    if form.refused:
+        return _bad_request(form)
     tables = exports.dashboard_tables(board)
     name = f"dashboard-{board.unit.code}-{board.period.start}-{board.period.end}"
     if fmt == "xlsx":
@@ -170,8 +200,10 @@ def tickets_export(request, fmt):
     """The ticket list with the inbox's tab and filters, as the user may list it."""
     user = request.user
     form = InboxFilterForm(request.GET or None, user=user)
-    if form.is_bound:
-        form.is_valid()
+    # The inbox shows a list without a filter it cannot read, and says so; an export of another list than
+    # the one asked for would mislead, so it is refused.
+    if form.is_bound and not form.is_valid() and any(name != "after" for name in form.errors):
+        return _bad_request(form)
     try:
         unit = ticket_selectors.origin_unit(user, form.value_of("unit", ""))
     except InvalidInput as error:

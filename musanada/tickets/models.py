@@ -114,6 +114,9 @@ class TicketHolding(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="holdings")
     desk = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="holdings")
     since = models.DateTimeField()
+    # When the ticket last left the desk (None while the desk holds it): a former desk reads the internal
+    # notes written until then, not those written after it (docs/access-policy.md).
+    left_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["desk", "ticket"], name="holding_unique")]

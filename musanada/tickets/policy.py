@@ -419,11 +419,37 @@ def visible_among(user, ticket_ids) -> set:
     return visible
 
 
+def internal_until(user, ticket) -> datetime | None:
+    """Until when a staff-side reader reads the ticket's internal notes and desk-only events: None for
+    always (the desk holding it, a supervisor or observer of its origin's or its desk's subtree, the
+    system); for a reader whose only claim is a desk that held it and let it go, the moment it last left
+    such a desk. Notes written after are for the desks that held it since (docs/access-policy.md)."""
+    if is_system(user):
+        return None
+    r = reach(user)
+    if ticket.desk_id in r.desk_ids:
+        return None
+    paths = r.subtree_paths
+    if any(ticket.origin_unit.path.startswith(path) or ticket.desk.path.startswith(path) for path in paths):
+        return None
+    left = TicketHolding.objects.filter(_holding_desks(r), ticket_id=ticket.pk).values_list(
+        "left_at", flat=True
+    )
+    moments = list(left)
+    if not moments or None in moments:
+        return None
+    return max(moment for moment in moments if moment is not None)
+
+
 def visible_events(user, ticket) -> QuerySet:
-    """The ticket's history as the user may read it: nothing at all when they may not see the ticket."""
+    """The ticket's history as the user may read it: nothing at all when they may not see the ticket; the
+    desk side until `internal_until` for staff-side readers."""
     events = Event.objects.filter(ticket=ticket)
     if reads_internal(user, ticket):
-        return events
+        until = internal_until(user, ticket)
+        if until is None:
+            return events
+        return events.filter(Q(public=True) | Q(created_at__lte=until))
     if not can_see(user, ticket):
         return events.none()
     return events.filter(public=True)

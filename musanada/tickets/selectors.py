@@ -240,9 +240,13 @@ def search_filter(query: str) -> Q | None:
     `contains` (LIKE, which PostgreSQL's trigram index serves) is then exact, where `icontains` would wrap
     the column in UPPER() and bypass the index.
     """
+    if not (query or "").strip():
+        return None
     terms = search_terms(query)
     if not terms:
-        return None
+        # Typed, but nothing to look for ("%", "*", a lone tatweel or diacritic): an empty search finds
+        # nothing, rather than listing everything as if no search had been typed.
+        return Q(pk__in=[])
     words = Q()
     for term in terms:
         words &= Q(search_text__contains=term)
@@ -304,6 +308,11 @@ class TicketQuery:
     def keyed(self) -> bool:
         """Whether the list is a keyword search (see `ticket_list`)."""
         return bool(search_terms(self.query))
+
+    @property
+    def empty_search(self) -> bool:
+        """Whether a search was typed that holds no letter or digit to look for (it finds nothing)."""
+        return bool(self.query.strip()) and not search_terms(self.query)
 
     def within_visibility(self, user) -> bool:
         """Whether the list never reaches beyond what the user may see (its tab, or a desk the user works,

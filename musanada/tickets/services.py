@@ -78,6 +78,7 @@ class _Change:
         self.updates: dict = {}
         self.events: list[tuple[Event, list]] = []
         self.new_desks: list[OrgUnit] = []
+        self.left_desk_id: int | None = None
         if decision.target and decision.target != ticket.status:
             self.updates["status"] = decision.target
 
@@ -94,6 +95,8 @@ class _Change:
         )
 
     def move_to(self, desk: OrgUnit) -> None:
+        if not self.new_desks:
+            self.left_desk_id = self.ticket.desk_id
         self.updates.update(desk=desk, assignee=None)
         self.new_desks.append(desk)
 
@@ -106,6 +109,10 @@ class _Change:
             updates["access_keys"] = sorted(set(self.ticket.access_keys) | set(added))
         for name, value in updates.items():
             setattr(self.ticket, name, value)
+        if self.left_desk_id is not None:
+            TicketHolding.objects.filter(ticket=self.ticket, desk_id=self.left_desk_id).update(
+                left_at=self.now
+            )
         for desk in self.new_desks:
             _hold(self.ticket, desk, self.now)
         for event, files in self.events:
@@ -140,8 +147,12 @@ def _new_event(ticket, kind, actor, now, body="", public=True, data=None) -> Eve
 
 
 def _hold(ticket: Ticket, desk: OrgUnit, now) -> None:
+    # A desk the ticket comes back to holds it again: its first `since` stays, its `left_at` is cleared.
     TicketHolding.objects.bulk_create(
-        [TicketHolding(ticket=ticket, desk=desk, since=now)], ignore_conflicts=True
+        [TicketHolding(ticket=ticket, desk=desk, since=now, left_at=None)],
+        update_conflicts=True,
+        unique_fields=["desk", "ticket"],
+        update_fields=["left_at"],
     )
 
 

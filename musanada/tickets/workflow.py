@@ -135,10 +135,22 @@ class Rule:
     target: str | None  # None: the status does not change
     levels: frozenset = ALL_LEVELS  # levels of the holding desk where the action exists
     guards: tuple = ()
+    # Standing to the ticket also as one of these parties bars the rule (refused with `barred`).
+    barred_for: frozenset = frozenset()
+    barred: "Guard | None" = None
 
 
-def _rule(action, party, sources, target=None, levels=ALL_LEVELS, guards=()):
-    return Rule(action, party, frozenset(sources), target, frozenset(levels), tuple(guards))
+def _rule(action, party, sources, target=None, levels=ALL_LEVELS, guards=(), barred_for=(), barred=None):
+    return Rule(
+        action,
+        party,
+        frozenset(sources),
+        target,
+        frozenset(levels),
+        tuple(guards),
+        frozenset(barred_for),
+        barred,
+    )
 
 
 NEW, OPEN, WAITING, RESOLVED, CLOSED = (
@@ -160,6 +172,13 @@ WITHIN_REOPEN_DELAY = Guard(
     lambda f: {"days": f.reopen_days},
 )
 NOT_RATED = Guard(ErrorCode.ALREADY_RATED, _("This ticket has already been rated."), lambda f: not f.rated)
+# A requester who is also an agent of the desk holding the resolved ticket (the desk that resolved it, an
+# agent who filed on their own desk) does not rate it: a desk's figures must not be its own marks.
+OWN_DESK_RATING = Guard(
+    ErrorCode.OWN_DESK_RATING,
+    _("A request resolved by your own desk cannot be rated by you."),
+    lambda f: False,
+)
 # "Return" goes back to the desk that referred the ticket here: one filed at this level has none.
 REFERRED_HERE = Guard(
     ErrorCode.NO_REFERRER,
@@ -199,7 +218,14 @@ RULES = (
     _rule(Action.CLOSE, REQUESTER, {RESOLVED}, CLOSED),
     _rule(Action.CLOSE, SYSTEM, {RESOLVED}, CLOSED),
     _rule(Action.REOPEN, REQUESTER, {RESOLVED, CLOSED}, OPEN, guards=(WITHIN_REOPEN_DELAY,)),
-    _rule(Action.RATE, REQUESTER, {RESOLVED, CLOSED}, guards=(NOT_RATED,)),
+    _rule(
+        Action.RATE,
+        REQUESTER,
+        {RESOLVED, CLOSED},
+        guards=(NOT_RATED,),
+        barred_for={DESK},
+        barred=OWN_DESK_RATING,
+    ),
     _rule(Action.ATTACH, REQUESTER, {NEW, OPEN, WAITING}),
     _rule(Action.ATTACH, DESK, {NEW, OPEN, WAITING}),
 )
@@ -255,6 +281,8 @@ def decide(action: str, parties, facts: Facts) -> Decision:
         return Decision(rule, Refusal.WRONG_STATUS)
     if facts.level not in rule.levels:
         return Decision(rule, Refusal.WRONG_LEVEL)
+    if rule.barred_for & set(parties):
+        return Decision(rule, Refusal.GUARD, rule.barred)
     for guard in rule.guards:
         if not guard.holds(facts):
             return Decision(rule, Refusal.GUARD, guard)

@@ -3,6 +3,7 @@
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views import i18n
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_POST
 from musanada.org.services import user_set_language
 from musanada.sso.provider import is_enabled as sso_enabled
 from musanada.sso.provider import local_passwords_allowed
-from musanada.web.auth import LocalizedPasswordResetForm, SignInForm
+from musanada.web.auth import LOCKED, LocalizedPasswordResetForm, ResetRefused, SignInForm
 
 CHOSEN_LANGUAGE = "musanada_chosen_language"
 
@@ -55,6 +56,13 @@ class SignInView(auth_views.LoginView):
             return response
         return super().post(request, *args, **kwargs)
 
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.has_error(NON_FIELD_ERRORS, LOCKED):
+            # Locked (axes) or refused for the address (too many failures from it): say so with the status.
+            response.status_code = settings.AXES_HTTP_RESPONSE_CODE
+        return response
+
     def form_valid(self, form):
         chosen = self.request.session.pop(CHOSEN_LANGUAGE, None)
         response = super().form_valid(form)
@@ -81,6 +89,13 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "registration/reset_password_email.txt"
     subject_template_name = "registration/reset_password_subject.txt"
     success_url = reverse_lazy("password-reset-sent")
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ResetRefused:
+            form.add_error(None, _("Too many reset requests from your network: try again in an hour."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
 
 
 class PasswordResetSentView(auth_views.PasswordResetDoneView):

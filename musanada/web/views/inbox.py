@@ -24,6 +24,7 @@ FILTER_PARAMS = ("q", "category", "priority", "status", "unit", "age", "sort")
 
 _IGNORED = _("A filter was not understood and was ignored: see the message beside it.")
 _UNKNOWN_TAB = _("This list does not exist; here is your default list.")
+_EMPTY_SEARCH = _("The search holds no letter or digit to look for: type a word or a reference.")
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,11 @@ def home(request):
         refused = True
         scope = selectors.UnitScope()
     criteria = form.criteria(tab=tab, unit=scope.unit)
+    # A parameter that cannot be read answers 400, with the list shown without it and the notice saying so;
+    # an empty search is a valid question with no answer.
+    refused_input = bool(notices)
+    if criteria.empty_search:
+        notices.append(_EMPTY_SEARCH)
 
     kept = {name: request.GET.get(name, "") for name in FILTER_PARAMS if name not in form.errors}
     kept["tab"] = tab
@@ -94,6 +100,7 @@ def home(request):
             page = criteria.page(user, cursor=form.value_of("after"))
         except InvalidInput as error:
             notices.append(str(error))
+            refused_input = True
             context["is_first_page"] = True
             page = criteria.page(user)
         # A first page with no next one is the whole list: its length is the count.
@@ -119,4 +126,4 @@ def home(request):
             ],
         }
     template = "web/_ticket_list.html" if is_htmx(request) else "web/home.html"
-    return render(request, template, context)
+    return render(request, template, context, status=400 if refused_input else 200)
