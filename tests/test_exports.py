@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import zipfile
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.http import FileResponse, StreamingHttpResponse
 from django.urls import reverse
+from django.utils import translation
 
 from musanada.reports.services import rollup_range
 from musanada.tickets import policy
@@ -96,3 +98,42 @@ def test_dashboard_tables_export_to_csv_and_xlsx(tickets, people, client):
     assert isinstance(response, FileResponse)
     names = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).namelist()
     assert "xl/worksheets/sheet7.xml" in names
+
+
+def test_the_ticket_export_gives_names_in_the_readers_language_not_codes(tickets, people, client):
+    client.force_login(people["observer"])
+    rows = _csv_rows(client.get(reverse("tickets-export", args=["csv"]), {"tab": "all"}))
+    header, row = rows[0], rows[1]
+    ticket = Ticket.objects.get(reference=row[0])
+    with translation.override("ar"):
+        expected = {
+            "Category": str(ticket.category),
+            "Origin unit": ticket.origin_unit.name_ar,
+            "Origin unit code": ticket.origin_unit.code,
+            "Level": str(ticket.desk.level.label),
+            "Requester": ticket.requester.get_full_name(),
+        }
+        columns = {name: header.index(translation.gettext(name)) for name in expected}
+    assert {name: row[column] for name, column in columns.items()} == expected
+    assert row[header.index(translation.gettext("Filed"))].count(":") == 1  # 2026-11-25 14:05
+
+
+def test_csv_is_separated_as_the_readers_spreadsheet_expects_or_as_asked(tickets, people, client):
+    client.force_login(people["observer"])
+    people["observer"].language = "fr"
+    people["observer"].save(update_fields=["language"])
+    french = b"".join(client.get(reverse("tickets-export", args=["csv"])).streaming_content).decode()
+    assert french.splitlines()[0].startswith('\ufeff"Référence";"Objet";')
+    asked = b"".join(client.get(reverse("tickets-export", args=["csv"]), {"sep": "comma"}).streaming_content)
+    assert asked.decode().splitlines()[0].startswith('\ufeff"Référence","Objet",')
+
+
+def test_the_xlsx_export_has_a_frozen_filtered_header_widths_and_real_dates(tickets, people, client):
+    client.force_login(people["observer"])
+    response = client.get(reverse("tickets-export", args=["xlsx"]), {"tab": "all"})
+    sheet = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).read("xl/worksheets/sheet1.xml")
+    sheet = sheet.decode()
+    assert 'ySplit="1"' in sheet and "<autoFilter" in sheet and "<cols>" in sheet
+    # The "Filed" column (K) of the first row holds a number with a date format, not text.
+    filed = re.search(r'<c r="K2"([^>]*)><v>([^<]+)</v>', sheet)
+    assert filed and 't="s"' not in filed.group(1) and float(filed.group(2)) > 40000

@@ -297,12 +297,16 @@ def test_opening_a_notification_marks_it_read_and_goes_to_the_ticket(client, peo
     assert notification.read_at is not None
 
 
-def test_reading_the_ticket_page_changes_no_notification(client, people, answered):
+def test_opening_a_ticket_marks_its_notifications_read_and_no_others(client, people, answered):
+    other = file_request(people["teacher"])
+    services.ticket_reply(people["head"], other, body="Nous regardons.")
+    assert unread_count(fresh(people["teacher"])) == 3
     client.force_login(people["teacher"])
 
     client.get(reverse("ticket-detail", args=[answered.reference]))
 
-    assert unread_count(fresh(people["teacher"])) == 2
+    assert unread_count(fresh(people["teacher"])) == 1
+    assert Notification.objects.get(user=people["teacher"], read_at__isnull=True).ticket == other
 
 
 def test_mark_all_as_read_empties_the_bell(client, people, answered):

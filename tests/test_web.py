@@ -185,7 +185,7 @@ def test_assigned_tab_lists_what_the_agent_took(client, people, spread):
     assert listed(client.get(reverse("home"), {"tab": "assigned"})) == set()
 
 
-def test_a_row_shows_status_priority_category_origin_holding_desk_and_time(
+def test_a_row_shows_requester_status_priority_category_origin_holding_desk_and_time(
     client, people, units, categories, clock
 ):
     clock.now = datetime(2026, 11, 25, 13, 5, tzinfo=UTC)
@@ -202,6 +202,7 @@ def test_a_row_shows_status_priority_category_origin_holding_desk_and_time(
             Priority.HIGH.label,
             str(categories["massar-grades"]),
             units["01001A"].name_ar,
+            people["teacher"].get_full_name(),
             "25/11/2026 14:05",  # Africa/Casablanca is UTC+1 in November; Western digits in Arabic too
         ):
             assert escape(str(text)) in row
@@ -664,3 +665,82 @@ def test_select_boxes_written_in_python_are_djangos_markup_exactly():
         assert widget.render("c", value, renderer=ours) == widget.render("c", value, renderer=stock)
     # Every form of the product renders with it.
     assert isinstance(get_default_renderer(), FormRenderer)
+
+
+# The requester's next step, and people by name ------------------------------------------------------------
+
+
+def test_a_resolved_request_asks_its_requester_first_to_confirm_or_reopen_then_rate_in_one_tap(
+    client, people
+):
+    ticket = file_request(people["teacher"])
+    services.ticket_resolve(people["head"], ticket, resolution="Mot de passe réinitialisé.")
+    client.force_login(people["teacher"])
+
+    page = client.get(reverse("ticket-detail", args=[ticket.reference])).content.decode()
+
+    next_step = page[page.index('id="next-step"') :]
+    assert next_step.index("Mot de passe réinitialisé.") < next_step.index('id="actions"')
+    assert f'action="{reverse("ticket-act", args=[ticket.reference, "close"])}"' in next_step
+    assert 'href="#reopen-reason"' in next_step and 'id="reopen-reason"' in page
+    client.post(reverse("ticket-act", args=[ticket.reference, "close"]), {"version": ticket.version})
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED
+    # Closed: the rating is the one step left, one tap.
+    page = client.get(reverse("ticket-detail", args=[ticket.reference])).content.decode()
+    assert 'name="score" value="5"' in page[page.index('id="next-step"') :]
+    client.post(
+        reverse("ticket-act", args=[ticket.reference, "rate"]), {"version": ticket.version, "score": "5"}
+    )
+    ticket.refresh_from_db()
+    assert ticket.rating == 5
+    assert (
+        'id="next-step"' not in client.get(reverse("ticket-detail", args=[ticket.reference])).content.decode()
+    )
+
+
+def test_the_desk_sees_no_next_step_of_the_requester(client, people):
+    ticket = file_request(people["teacher"])
+    services.ticket_resolve(people["head"], ticket, resolution="Fait.")
+    client.force_login(people["head"])
+    assert (
+        'id="next-step"' not in client.get(reverse("ticket-detail", args=[ticket.reference])).content.decode()
+    )
+
+
+def test_the_history_names_the_assigned_agent_by_name_not_username(client, people):
+    ticket = file_request(people["teacher"])
+    services.ticket_assign(people["head"], ticket, assignee=people["head"])
+    client.force_login(people["head"])
+    page = client.get(reverse("ticket-detail", args=[ticket.reference])).content.decode()
+    with translation.override("ar"):
+        assert (
+            escape(translation.gettext("Assigned to %(user)s") % {"user": people["head"].get_full_name()})
+            in page
+        )
+
+
+def test_the_inbox_folds_its_filters_and_shows_the_active_ones_as_removable_chips(client, people):
+    file_request(people["teacher"], priority=Priority.URGENT)
+    client.force_login(people["head"])
+
+    page = client.get(reverse("home"), {"tab": "desk", "priority": "urgent"}).content.decode()
+
+    assert '<details class="more-filters">' in page
+    chips = page[page.index('class="chips"') :]
+    with translation.override("ar"):
+        assert escape(str(Priority.URGENT.label)) in chips[: chips.index("</ul>")]
+    assert 'href="?tab=desk"' in chips
+
+
+def test_the_header_offers_tokens_to_desks_and_the_administration_to_staff_only(client, people):
+    tokens = f'href="{reverse("api-tokens")}"'
+    administration = f'href="{reverse("admin:index")}"'
+    for username, sees_tokens, sees_administration in (
+        ("teacher", False, False),
+        ("head", True, False),
+        ("admin", True, True),
+    ):
+        client.force_login(people[username])
+        page = client.get(reverse("home")).content.decode()
+        assert (tokens in page, administration in page) == (sees_tokens, sees_administration), username

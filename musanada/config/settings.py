@@ -239,6 +239,8 @@ MUSANADA_MAIL_AUTHENTICATED_DOMAINS = [
 MUSANADA_MAIL_KEEP_DAYS = env_int("MUSANADA_MAIL_KEEP_DAYS", 90)
 
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+# A form refused for its CSRF token explains itself in the product's layout (web/views/errors.py).
+CSRF_FAILURE_VIEW = "musanada.web.views.errors.csrf_failure"
 # A session ends after a working day, or after MUSANADA_SESSION_IDLE_MINUTES without a request (a shared
 # computer in a school's office), whichever comes first (web/security.py).
 SESSION_COOKIE_AGE = env_int("MUSANADA_SESSION_HOURS", 10) * 3600

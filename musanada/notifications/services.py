@@ -65,6 +65,13 @@ def notification_mark_read(user, notification_id) -> Notification:
     return notification
 
 
+def notifications_mark_read_for_ticket(user, ticket) -> int:
+    """The user opened the ticket: its notifications to them are read (the bell counts what is news)."""
+    return Notification.objects.filter(user=user, ticket=ticket, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
 def notification_mark_all_read(user) -> int:
     """Mark every unread notification of the user read; returns how many changed."""
     return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -11,11 +11,14 @@ slower on a million rows).
 import csv
 import tempfile
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from musanada.org.models import LEVEL_OF_KIND
 from musanada.tickets.workflow import Priority, Status
 
 CHUNK = 2000
@@ -35,8 +38,10 @@ def ticket_header() -> list[str]:
         _("Priority"),
         _("Category"),
         _("Origin unit"),
+        _("Origin unit code"),
         _("Desk"),
         _("Level"),
+        _("Requester"),
         _("Filed"),
         _("First response"),
         _("Resolved"),
@@ -44,21 +49,42 @@ def ticket_header() -> list[str]:
     ]
 
 
-def _when(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+# Column widths of the XLSX ticket export, in characters, in the header's order.
+TICKET_WIDTHS = (17, 50, 14, 10, 28, 34, 12, 34, 12, 24, 17, 17, 17, 8)
+
+
+def _local(value):
+    """A moment as the spreadsheet shows it: Morocco's local time, without a time zone (Excel has none)."""
+    return timezone.localtime(value).replace(tzinfo=None) if value else None
+
+
+def _name_fields(prefix: str) -> tuple[str, str]:
+    return f"{prefix}__name_ar", f"{prefix}__name_fr"
+
+
+def _localized(arabic: str | None, french: str | None) -> str:
+    # As org.models.localized_name, from values read in bulk.
+    if get_language() == "ar" and arabic:
+        return arabic
+    return french or arabic or ""
 
 
 def ticket_rows(queryset) -> Iterator[list]:
-    """The rows of the ticket export, read in chunks from a server-side cursor."""
+    """The rows of the ticket export, read in chunks from a server-side cursor: names in the reader's
+    language (categories, units, levels, people), dates as dates."""
     rows = queryset.order_by("-filed_at", "-id").values_list(
         "reference",
         "subject",
         "status",
         "priority",
-        "category__code",
+        *_name_fields("category"),
+        *_name_fields("origin_unit"),
         "origin_unit__code",
-        "desk__code",
+        *_name_fields("desk"),
         "desk__kind",
+        "requester__first_name",
+        "requester__last_name",
+        "requester__username",
         "filed_at",
         "first_response_at",
         "resolved_at",
@@ -70,27 +96,37 @@ def ticket_rows(queryset) -> Iterator[list]:
         subject,
         status,
         priority,
-        category,
-        origin,
-        desk,
+        category_ar,
+        category_fr,
+        origin_ar,
+        origin_fr,
+        origin_code,
+        desk_ar,
+        desk_fr,
         kind,
+        first_name,
+        last_name,
+        username,
         filed,
         responded,
         resolved,
         rating,
     ) in rows.iterator(chunk_size=CHUNK):
+        level = LEVEL_OF_KIND.get(kind)
         yield [
             reference,
             subject,
             str(statuses.get(status, status)),
             str(priorities.get(priority, priority)),
-            category,
-            origin,
-            desk,
-            kind,
-            _when(filed),
-            _when(responded),
-            _when(resolved),
+            _localized(category_ar, category_fr),
+            _localized(origin_ar, origin_fr),
+            origin_code,
+            _localized(desk_ar, desk_fr),
+            str(level.label) if level else kind,
+            f"{first_name} {last_name}".strip() or username,
+            _local(filed),
+            _local(responded),
+            _local(resolved),
             "" if rating is None else rating,
         ]
 
@@ -100,17 +136,31 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def _safe_cell(value):
     """A cell that a spreadsheet would run as a formula (CSV injection), made plain text: a leading `'`.
-    Leading spaces do not hide the formula from every spreadsheet, so they are looked through."""
+    Leading spaces do not hide the formula from every spreadsheet, so they are looked through. A moment is
+    written as the Moroccan administration reads it in a file: 2026-11-25 14:05."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, str) and value.lstrip(" ")[:1] in _FORMULA_STARTS:
         return "'" + value
     return value
 
 
-def csv_response(filename: str, header: list, rows: Iterable[list]) -> StreamingHttpResponse:
+def csv_delimiter(request) -> str:
+    """The CSV separator: `?sep=semicolon` or `?sep=comma` when asked, else the one the reader's spreadsheet
+    expects: a semicolon in French (Excel in a French locale splits on it), a comma otherwise."""
+    asked = request.GET.get("sep", "")
+    if asked in ("semicolon", "comma"):
+        return ";" if asked == "semicolon" else ","
+    return ";" if get_language() == "fr" else ","
+
+
+def csv_response(
+    filename: str, header: list, rows: Iterable[list], delimiter: str = ","
+) -> StreamingHttpResponse:
     """UTF-8 with a byte-order mark, so that Excel opens Arabic text correctly. Every cell, the header
-    included, is quoted (a French Excel splits unquoted cells on `;`, which would start a new cell inside a
-    text) and made safe from formulas."""
-    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
+    included, is quoted (a spreadsheet splitting on the other separator keeps each text whole) and made safe
+    from formulas."""
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL, delimiter=delimiter)
 
     def stream():
         yield BOM + writer.writerow([_safe_cell(value) for value in header])
@@ -122,8 +172,9 @@ def csv_response(filename: str, header: list, rows: Iterable[list]) -> Streaming
     return response
 
 
-def xlsx_response(filename: str, sheets: list[tuple[str, list, Iterable[list]]]) -> FileResponse:
-    """One worksheet per (title, header, rows), written row by row to a temporary file, then streamed."""
+def xlsx_response(filename: str, sheets: list) -> FileResponse:
+    """One worksheet per (title, header, rows[, widths]), written row by row to a temporary file, then
+    streamed: a bold frozen header with a filter, the given column widths, moments as real dates."""
     import xlsxwriter
 
     # Closed by FileResponse once sent; the file has no name on disk, so nothing is left behind.
@@ -132,13 +183,24 @@ def xlsx_response(filename: str, sheets: list[tuple[str, list, Iterable[list]]])
         handle, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
     )
     bold = workbook.add_format({"bold": True})
-    for title, header, rows in sheets:
+    moment = workbook.add_format({"num_format": "dd/mm/yyyy hh:mm"})
+    for title, header, rows, *rest in sheets:
         sheet = workbook.add_worksheet(title[:31])
         if _rtl():
             sheet.right_to_left()
+        for column, width in enumerate(rest[0] if rest else ()):
+            sheet.set_column(column, column, width)
+        sheet.freeze_panes(1, 0)
         sheet.write_row(0, 0, header, bold)
+        last = 0
         for number, row in enumerate(rows, start=1):
-            sheet.write_row(number, 0, row)
+            for column, value in enumerate(row):
+                if isinstance(value, datetime):
+                    sheet.write_datetime(number, column, value, moment)
+                elif value is not None:
+                    sheet.write(number, column, value)
+            last = number
+        sheet.autofilter(0, 0, max(last, 1), len(header) - 1)
     workbook.close()
     handle.seek(0)
     return FileResponse(

@@ -192,7 +192,8 @@ def dashboard_export(request, code, fmt):
             yield header
             yield from body
 
-    return exports.csv_response(name, [str(board.unit.code), str(board.unit.name)], rows())
+    header = [str(board.unit.code), str(board.unit.name)]
+    return exports.csv_response(name, header, rows(), exports.csv_delimiter(request))
 
 
 @login_required
@@ -214,5 +215,6 @@ def tickets_export(request, fmt):
     name = f"tickets-{local_today()}"
     header = exports.ticket_header()
     if fmt == "xlsx":
-        return exports.xlsx_response(name, [(str(_("Tickets")), header, exports.ticket_rows(queryset))])
-    return exports.csv_response(name, header, exports.ticket_rows(queryset))
+        sheet = (str(_("Tickets")), header, exports.ticket_rows(queryset), exports.TICKET_WIDTHS)
+        return exports.xlsx_response(name, [sheet])
+    return exports.csv_response(name, header, exports.ticket_rows(queryset), exports.csv_delimiter(request))

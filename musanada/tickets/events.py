@@ -1,5 +1,6 @@
 """How events read to people: made from their codes and values when displayed, in the reader's language."""
 
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -25,11 +26,18 @@ def _codes(events):
 
 
 class _Names:
-    """Unit and category names for a batch of events, fetched in two queries."""
+    """Unit, category and people's names for a batch of events, fetched in a query each (none when the
+    events name none)."""
 
     def __init__(self, events):
         unit_codes, category_codes = _codes(events)
         self.units = {unit.code: localized_name(unit) for unit in OrgUnit.objects.filter(code__in=unit_codes)}
+        usernames = {
+            (event.data or {}).get("assignee") for event in events if event.kind == EventKind.ASSIGNED
+        }
+        usernames.discard(None)
+        people = get_user_model().objects.filter(username__in=usernames) if usernames else ()
+        self.people = {person.username: person.get_full_name() or person.username for person in people}
         self.categories = {
             category.code: str(category)
             for category in Category.objects.select_related("parent").filter(code__in=category_codes)
@@ -37,6 +45,9 @@ class _Names:
 
     def unit(self, code) -> str:
         return self.units.get(code, code or "")
+
+    def person(self, username) -> str:
+        return self.people.get(username, username or "")
 
     def value(self, field: str, value: str) -> str:
         if field == "category":
@@ -100,7 +111,7 @@ def _describe(event, names: _Names) -> str:
             return _("Requalified")
         return _("Requalified: %(changes)s") % {"changes": pgettext("list separator", "; ").join(parts)}
     if kind == EventKind.ASSIGNED:
-        return _("Assigned to %(user)s") % {"user": data.get("assignee", "")}
+        return _("Assigned to %(user)s") % {"user": names.person(data.get("assignee"))}
     if kind == EventKind.RATED:
         return _("Rated %(score)s out of 5") % {"score": data.get("score", "")}
     if kind == EventKind.CLOSED and data.get("automatic"):

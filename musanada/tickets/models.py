@@ -211,3 +211,27 @@ class ReferenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
+
+
+class CannedReply(models.Model):
+    """A ready answer a desk (or a central service) wrote once, offered in the reply form of the desks that
+    may use it (policy.canned_replies_for), inserted and edited before it is sent."""
+
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("desk"), on_delete=models.PROTECT, related_name="canned_replies"
+    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("text"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("written by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title

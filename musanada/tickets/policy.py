@@ -23,7 +23,7 @@ from functools import cached_property
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +32,7 @@ from musanada.core.actors import is_system
 from musanada.core.errors import ErrorCode, Forbidden, IllegalTransition, InvalidInput, NotFound
 from musanada.org.models import DESK_ROLES, SUBTREE_ROLES, Membership, OrgUnit, Role, UnitKind
 from musanada.tickets import workflow
-from musanada.tickets.models import Event, Ticket, TicketHolding
+from musanada.tickets.models import CannedReply, Event, Ticket, TicketHolding
 from musanada.tickets.workflow import Party, Refusal, Status
 
 
@@ -185,6 +185,37 @@ def _supervised_desks(user) -> frozenset:
         return frozenset()
     memberships = _desk_memberships().filter(user=user, role=Role.SUPERVISOR)
     return frozenset(memberships.values_list("unit_id", flat=True))
+
+
+def writes_canned_replies(user, unit: OrgUnit | None = None) -> bool:
+    """Whether the user writes the canned replies of `unit` (or of some desk, without one): the desk's
+    supervisors, and administrators for every desk."""
+    if _is_person(user) and user.is_superuser:
+        return True
+    supervised = _supervised_desks(user)
+    return bool(supervised) if unit is None else unit.pk in supervised
+
+
+def canned_reply_units(user) -> QuerySet:
+    """The desks whose canned replies the user writes: those they supervise; for administrators, also the
+    central services, academies and provinces (not the 18,000 schools: a school's head writes in replies)."""
+    written = Q(pk__in=_supervised_desks(user))
+    if _is_person(user) and user.is_superuser:
+        written |= Q(kind__in=(UnitKind.SERVICE, UnitKind.ACADEMY, UnitKind.PROVINCE))
+    return OrgUnit.objects.filter(written, is_active=True)
+
+
+def canned_replies_for(user, ticket) -> QuerySet:
+    """The canned replies offered to the user on the ticket: to an agent of the desk holding it, those of
+    that desk and of every unit above it, and those of the central services (which answer for every
+    level), the reader's language first. Nobody else is offered any."""
+    if Party.DESK not in parties(user, ticket):
+        return CannedReply.objects.none()
+    path = ticket.desk.path
+    above = [path[: index + 1] for index, char in enumerate(path) if char == "/" and index]
+    shared = Q(unit__path__in=above) | Q(unit__kind=UnitKind.SERVICE)
+    first = Case(When(language=user.language, then=Value(0)), default=Value(1))
+    return CannedReply.objects.filter(shared).order_by(first, "title", "pk")
 
 
 def reviews_mail(user, desk: OrgUnit | None) -> bool:

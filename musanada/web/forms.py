@@ -124,10 +124,12 @@ class NewTicketForm(FileRulesMixin, forms.Form):
     category = CategoryField(
         help_text=_("The information system, then the topic; choose “(general)” when no topic fits.")
     )
-    subject = forms.CharField(label=_("Subject"), max_length=200)
+    subject = forms.CharField(
+        label=_("Subject"), max_length=200, widget=forms.TextInput(attrs={"dir": "auto"})
+    )
     description = forms.CharField(
         label=_("Description"),
-        widget=forms.Textarea(attrs={"rows": 6}),
+        widget=forms.Textarea(attrs={"rows": 6, "dir": "auto"}),
         help_text=_("What you were doing, what happened, and any error message shown."),
     )
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
@@ -211,7 +213,8 @@ def _form_field(field: actions.Field, ticket) -> forms.Field:
     kind = field.kind
     if kind == actions.Kind.TEXT:
         rows = 4 if field.required else 2
-        return forms.CharField(widget=forms.Textarea(attrs={"rows": rows}), **common)
+        # A text reads in the direction its writer typed it (French in the Arabic page, and the reverse).
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": rows, "dir": "auto"}), **common)
     if kind == actions.Kind.SUBJECT:
         return forms.CharField(max_length=SUBJECT_MAX, **common)
     if kind == actions.Kind.PRIORITY:

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.http import JsonResponse
 from django.urls import path, register_converter
 
-from musanada.web.views import account, inbox, quarantine, tickets
+from musanada.web.views import account, canned, inbox, quarantine, tickets
 
 
 def health(request):
@@ -44,6 +44,8 @@ urlpatterns = [
     path("t/<ref:reference>/do/<slug:action>/", tickets.ticket_act, name="ticket-act"),
     path("t/<ref:reference>/files/<slug:token>/", tickets.attachment_download, name="attachment-download"),
     path("mail/quarantine/", quarantine.quarantine_list, name="quarantine"),
+    path("desk/replies/", canned.canned_replies, name="canned-replies"),
+    path("desk/replies/<int:pk>/remove/", canned.canned_reply_remove, name="canned-reply-remove"),
     path(
         "mail/quarantine/<int:pk>/<slug:decision>/",
         quarantine.quarantine_review,

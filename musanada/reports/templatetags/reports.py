@@ -18,3 +18,9 @@ def has_dashboards(user) -> bool:
 def reviews_mail(user) -> bool:
     """Whether the user reviews quarantined mail (administrators, desk supervisors)."""
     return bool(getattr(user, "is_authenticated", False)) and policy.reviews_any_mail(user)
+
+
+@register.filter
+def writes_canned_replies(user) -> bool:
+    """Whether the user writes a desk's canned replies (its supervisors, administrators)."""
+    return bool(getattr(user, "is_authenticated", False)) and policy.writes_canned_replies(user)

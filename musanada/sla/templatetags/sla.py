@@ -18,8 +18,9 @@ def sla_clocks(tickets) -> dict:
 
 
 @register.inclusion_tag("sla/_clock.html")
-def sla_clock(clocks: dict, ticket) -> dict:
-    return {"clock": clocks.get(ticket.pk)}
+def sla_clock(clocks: dict, ticket, compact: bool = False) -> dict:
+    """`compact`: a list's cell, the hours alone in a badge, the sentence in its title."""
+    return {"clock": clocks.get(ticket.pk), "compact": compact}
 
 
 @register.inclusion_tag("sla/_clock.html")

@@ -2,7 +2,9 @@
  * - file inputs with a drop zone: files can be dropped or picked in several goes, are listed with their
  *   sizes, and refused ones are explained before any upload (the server checks everything again);
  * - the escalation form says which central service a requalified category goes to;
- * - after an htmx answer replaces the page's main content, focus goes where the answer needs attention.
+ * - after an htmx answer replaces the page's main content, focus goes where the answer needs attention;
+ * - what is typed in a text area is kept in this browser until the form is accepted, so that an expired
+ *   session, a refused form or a lost connection never loses a reply.
  * Texts come translated from the page (data- attributes), never from this file.
  */
 (function () {
@@ -154,6 +156,18 @@
     if (desk && line) line.querySelector("[data-destination-text]").textContent = fill(line.dataset.template, { desk: desk });
   });
 
+  // A canned reply chosen: its text goes into the reply box (after what is there), to be edited there.
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    var area = select.dataset && document.getElementById(select.dataset.cannedTarget || "");
+    var option = area && select.selectedOptions[0];
+    if (!option || !option.value) return;
+    area.value = area.value.trim() ? area.value.replace(/\s*$/, "\n\n") + option.dataset.text : option.dataset.text;
+    area.dispatchEvent(new Event("input", { bubbles: true }));
+    select.value = "";
+    area.focus();
+  });
+
   // After htmx replaced the main content: the first field in error, else the refusal, else the confirmation.
   document.addEventListener("htmx:afterSettle", function (event) {
     var main = document.getElementById("main");
@@ -179,5 +193,74 @@
     form.prepend(alert);
   });
 
+  /* Drafts. Kept per form address and field in localStorage; a submitted form's drafts are forgotten when
+   * the next page says the action was done (a success message), and kept otherwise (the session expired,
+   * the form was refused, the connection failed). A draft older than a week is dropped. */
+  var DRAFT = "musanada-draft:";
+  var SENT = "musanada-draft-sent";
+  var WEEK = 7 * 24 * 3600 * 1000;
+
+  function draftKey(area) {
+    var form = area.form;
+    if (!form || (form.getAttribute("method") || "").toLowerCase() !== "post") return null;
+    return DRAFT + (form.getAttribute("action") || window.location.pathname) + "#" + area.name;
+  }
+
+  function storage() {
+    try { return window.localStorage; } catch (error) { return null; }
+  }
+
+  function forgetSent(root) {
+    var store = storage();
+    var sent = window.sessionStorage && window.sessionStorage.getItem(SENT);
+    if (!store || !sent) return;
+    if ((root || document).querySelector(".messages .success")) {
+      JSON.parse(sent).forEach(function (key) { store.removeItem(key); });
+    }
+    window.sessionStorage.removeItem(SENT);
+  }
+
+  function restoreDrafts(root) {
+    var store = storage();
+    if (!store) return;
+    (root || document).querySelectorAll("textarea[name]").forEach(function (area) {
+      var key = draftKey(area);
+      if (!key || area.value.trim()) return;
+      var kept = JSON.parse(store.getItem(key) || "null");
+      if (!kept || Date.now() - kept.at > WEEK) { store.removeItem(key); return; }
+      area.value = kept.text;
+      var details = area.closest("details");
+      if (details) details.open = true;
+      var note = document.createElement("p");
+      note.className = "draft-note";
+      note.textContent = document.body.dataset.msgDraft;
+      area.insertAdjacentElement("beforebegin", note);
+    });
+  }
+
+  document.addEventListener("input", function (event) {
+    var area = event.target;
+    var key = area.tagName === "TEXTAREA" && draftKey(area);
+    var store = storage();
+    if (!key || !store) return;
+    if (area.value.trim()) store.setItem(key, JSON.stringify({ text: area.value, at: Date.now() }));
+    else store.removeItem(key);
+  });
+
+  document.addEventListener("submit", function (event) {
+    var keys = Array.prototype.map.call(event.target.querySelectorAll("textarea[name]"), draftKey)
+      .filter(Boolean);
+    if (keys.length && window.sessionStorage) window.sessionStorage.setItem(SENT, JSON.stringify(keys));
+  }, true);
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var main = document.getElementById("main");
+    if (!main || event.detail.target !== main) return;
+    forgetSent(main);
+    restoreDrafts(main);
+  });
+
+  forgetSent(document);
+  restoreDrafts(document);
   enhance(document);
 })();

@@ -44,6 +44,20 @@ class TabLink:
         return f"{cap}+" if self.count > cap else str(self.count)
 
 
+# The filters shown as removable chips when set (the search has its own box, the sort is not a filter).
+CHIP_PARAMS = ("category", "priority", "status", "unit", "age")
+
+
+def _shown_value(form, name: str, value: str) -> str:
+    """A filter's value as its select box says it (the category's name, "Urgent"), else as typed."""
+    for key, label in getattr(form.fields[name], "choices", None) or ():
+        # A group of choices (an information system and its topics) holds its own (key, label) pairs.
+        for inner_key, inner_label in label if isinstance(label, (list, tuple)) else [(key, label)]:
+            if str(inner_key) == value:
+                return str(inner_label)
+    return value
+
+
 def _url(params: dict, **changes) -> str:
     merged = {**params, **changes}
     return "?" + urlencode({key: value for key, value in merged.items() if value not in (None, "")})
@@ -80,6 +94,11 @@ def home(request):
 
     kept = {name: request.GET.get(name, "") for name in FILTER_PARAMS if name not in form.errors}
     kept["tab"] = tab
+    chips = [
+        (form.fields[name].label, _shown_value(form, name, value), _url(kept, **{name: None}))
+        for name, value in kept.items()
+        if name in CHIP_PARAMS and value
+    ]
     context = {
         "form": form,
         "notices": notices,
@@ -90,6 +109,7 @@ def home(request):
         "is_first_page": not request.GET.get("after"),
         "first_url": _url(kept),
         "reset_url": reverse("home") + _url({"tab": tab}),
+        "chips": chips,
         "tree": None,
         "tickets": [],
         "next_url": None,

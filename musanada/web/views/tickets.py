@@ -14,8 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from musanada.core.errors import DomainError, InvalidInput, NotFound
+from musanada.notifications.services import notifications_mark_read_for_ticket
 from musanada.tickets import actions, events, policy, selectors, services
 from musanada.tickets.models import Attachment
+from musanada.tickets.workflow import Action, EventKind
 from musanada.web.forms import ACTION_FORMS, NewTicketForm
 
 # The layout a page extends: the whole page, or only what replaces `<main>` for htmx.
@@ -77,15 +79,35 @@ def _visible_ticket(user, reference: str):
 PREVIEW_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
+def _inserted_reply(request, replies):
+    """The canned reply asked for by `?canned=ID`, if it is one offered here."""
+    wanted = request.GET.get("canned", "")
+    return next((reply for reply in replies if str(reply.pk) == wanted), None)
+
+
+def _resolution(user, ticket):
+    """The text of the ticket's last resolution, as the requester reads it."""
+    resolved = policy.visible_events(user, ticket).filter(kind=EventKind.RESOLVED).order_by("-pk").first()
+    return resolved.body if resolved is not None else ""
+
+
 def _render_ticket(request, ticket, *, bound=None, error=None, status=200):
     user = request.user
     history = policy.visible_events(user, ticket).select_related("actor").prefetch_related("attachments")
+    offered_now = policy.available_actions(user, ticket)
+    replies = list(policy.canned_replies_for(user, ticket)) if Action.REPLY in offered_now else []
+    inserted = _inserted_reply(request, replies)
     forms = []
-    for action in policy.available_actions(user, ticket):
+    for action in offered_now:
         form = bound if bound is not None and bound.action == action else None
+        if form is None and action == Action.REPLY and inserted is not None:
+            # Without JavaScript, "insert" reloads the page with the reply's text in the box, to edit.
+            form = ACTION_FORMS[action](ticket=ticket, user=user, initial={"body": inserted.body})
+            form.open = True
         forms.append(form or ACTION_FORMS[action](ticket=ticket, user=user))
     if bound is not None:
         bound.warn_files_not_kept()
+    offered = {form.action for form in forms}
     return render(
         request,
         "web/ticket_detail.html",
@@ -97,6 +119,11 @@ def _render_ticket(request, ticket, *, bound=None, error=None, status=200):
             "staff_view": policy.reads_internal(user, ticket),
             "layout": _layout(request),
             "preview_types": PREVIEW_TYPES,
+            "canned_replies": replies,
+            # The requester's next step first: confirm or reopen a resolved request, then rate it.
+            "confirm": Action.CLOSE in offered and Action.REOPEN in offered,
+            "quick_rating": Action.RATE in offered,
+            "resolution": _resolution(user, ticket) if Action.CLOSE in offered else None,
         },
         status=status,
     )
@@ -104,7 +131,9 @@ def _render_ticket(request, ticket, *, bound=None, error=None, status=200):
 
 @login_required
 def ticket_detail(request, reference):
-    return _render_ticket(request, _visible_ticket(request.user, reference))
+    ticket = _visible_ticket(request.user, reference)
+    notifications_mark_read_for_ticket(request.user, ticket)
+    return _render_ticket(request, ticket)
 
 
 def _status_of(error: DomainError) -> int:

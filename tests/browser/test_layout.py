@@ -1,0 +1,69 @@
+"""No page is wider than the window: every role's pages, at a phone's, a tablet's, a laptop's and a large
+screen's width, in Arabic (right to left) and in French. A page that overflows pushes part of itself off
+screen, to the left in Arabic, where nobody scrolls. Screenshots of each are kept in test-artifacts/."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from musanada.tickets import services
+from musanada.tickets.workflow import Priority
+from tests.helpers import file_request
+from tests.mail.mails import PNG
+
+WIDTHS = (360, 768, 1366, 1920)
+
+
+@pytest.fixture
+def tickets(people, categories):
+    """A desk with long subjects and names, a resolved request waiting for its requester, an image."""
+    long_subject = (
+        "تعذر الولوج إلى منظومة مسار لتسجيل نقط المراقبة المستمرة للقسم السادس ابتدائي 6A بعد التحديث الأخير"
+    )
+    for number in range(6):
+        ticket = file_request(
+            people["teacher"],
+            category=categories["massar-grades"],
+            subject=f"{long_subject} {number}",
+            priority=Priority.URGENT if number % 2 else Priority.NORMAL,
+            files=[SimpleUploadedFile("capture-écran-01-login.png", PNG, content_type="image/png")],
+        )
+    services.ticket_assign(people["head"], ticket, assignee=people["head"])
+    resolved = file_request(
+        people["teacher"], subject="Mot de passe oublié pour l’espace Massar de l’établissement"
+    )
+    services.ticket_resolve(
+        people["head"], resolved, resolution="Réinitialisé : voir votre messagerie professionnelle."
+    )
+    referred = file_request(people["teacher"], subject=long_subject)
+    services.ticket_escalate(people["head"], referred, note="Rien n'a marché ici.")
+    return ticket, resolved, referred
+
+
+def _pages(site, ticket, resolved, referred) -> dict:
+    return {
+        "teacher": [site.url("home"), site.url("ticket-new"), site.url("ticket-detail", resolved.reference)],
+        "head": [site.url("home") + "?tab=desk", site.url("ticket-detail", ticket.reference)],
+        "province": [site.url("home"), site.url("ticket-detail", referred.reference)],
+        "supervisor": [
+            site.url("home") + "?tab=all&priority=urgent",
+            site.url("dashboard"),
+            site.url("quarantine"),
+        ],
+    }
+
+
+@pytest.mark.parametrize("language", ["ar", "fr"])
+def test_no_page_is_wider_than_the_window(site, tickets, language):
+    too_wide = {}
+    for username, urls in _pages(site, *tickets).items():
+        page = site.session_for(username, language=language)
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 800})
+            for number, url in enumerate(urls):
+                response = page.goto(url)
+                assert response.status == 200, url
+                scroll_width = page.evaluate("document.documentElement.scrollWidth")
+                if scroll_width > width:
+                    too_wide[f"{username} {url} at {width}"] = scroll_width
+                site.shoot(page, f"layout-{username}-{number}-{width}")
+    assert too_wide == {}
