@@ -353,6 +353,8 @@ MUSANADA_API_RATE = env_str("MUSANADA_API_RATE", "120/minute")
 # Live personal tokens per user; requests with a token that is not valid per client address in 15 minutes
 # before the address's token requests are refused (429) for the rest of them.
 MUSANADA_TOKENS_PER_USER = env_int("MUSANADA_TOKENS_PER_USER", 10)
+# Named inbox lists per user (docs/pages.md, "Saved views").
+MUSANADA_SAVED_VIEWS_PER_USER = env_int("MUSANADA_SAVED_VIEWS_PER_USER", 20)
 MUSANADA_BAD_TOKENS_PER_ADDRESS = env_int("MUSANADA_BAD_TOKENS_PER_ADDRESS", 20)
 # How `Authorization: Bearer …` is checked, in order: each callable takes (request, token) and returns a user,
 # or None when the token is not one of its kind (musanada/api/auth.py).

@@ -9,6 +9,10 @@ are folded to one spelling so that these variants match each other.
 import re
 import unicodedata
 
+from django.utils.translation import gettext_lazy as _
+
+from musanada.core.errors import ErrorCode, InvalidInput
+
 # Letters that have no Unicode decomposition to a plain form: mapped by hand.
 _LETTERS = str.maketrans(
     {
@@ -79,3 +83,19 @@ def plain_text(text: str) -> str:
     but line ends and tabs."""
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
     return "".join(char for char in text if char in "\n\t" or _echoable(char))
+
+
+def required_text(value, field: str, message, *, max_length: int, line: bool = False) -> str:
+    """What a person wrote for a required field, safe to echo (`plain_line` for one line, else `plain_text`),
+    or InvalidInput: `message` when it is empty, "too long" past `max_length` characters."""
+    value = plain_line(value or "") if line else plain_text(value or "").strip()
+    if not value:
+        raise InvalidInput(message, code=ErrorCode.REQUIRED, field=field)
+    if len(value) > max_length:
+        raise InvalidInput(
+            _("This text is too long (%(max)s characters at most)."),
+            code=ErrorCode.TOO_LONG,
+            field=field,
+            params={"max": max_length},
+        )
+    return value

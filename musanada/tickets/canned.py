@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from musanada.core.errors import ErrorCode, InvalidInput, NotFound
-from musanada.core.text import plain_line, plain_text
+from musanada.core.text import required_text
 from musanada.org.models import OrgUnit
 from musanada.tickets import policy
 from musanada.tickets.models import CannedReply
@@ -22,19 +22,8 @@ def canned_reply_add(user, *, unit: OrgUnit, language: str, title: str, body: st
         )
     if language not in dict(settings.LANGUAGES):
         raise InvalidInput(_("Choose the reply's language."), code=ErrorCode.INVALID, field="language")
-    title, body = plain_line(title), plain_text(body).strip()
-    if not title:
-        raise InvalidInput(_("Give the reply a title."), code=ErrorCode.REQUIRED, field="title")
-    if not body:
-        raise InvalidInput(_("Write the reply's text."), code=ErrorCode.REQUIRED, field="body")
-    for field, value, limit in (("title", title, TITLE_MAX), ("body", body, BODY_MAX)):
-        if len(value) > limit:
-            raise InvalidInput(
-                _("This text is too long (%(max)s characters at most)."),
-                code=ErrorCode.TOO_LONG,
-                field=field,
-                params={"max": limit},
-            )
+    title = required_text(title, "title", _("Give the reply a title."), max_length=TITLE_MAX, line=True)
+    body = required_text(body, "body", _("Write the reply's text."), max_length=BODY_MAX)
     return CannedReply.objects.create(unit=unit, language=language, title=title, body=body, created_by=user)
 
 

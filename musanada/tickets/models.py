@@ -235,3 +235,22 @@ class CannedReply(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SavedView(models.Model):
+    """A list a user named and keeps coming back to: the inbox's tab and filters, as its address says them
+    (`query`, only the inbox's own parameters)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("list"), max_length=1000)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_view_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name

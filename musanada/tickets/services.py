@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from musanada.core import files as file_store
 from musanada.core.actors import SYSTEM, is_system
 from musanada.core.errors import Conflict, ErrorCode, IllegalTransition, InvalidInput, NotFound
-from musanada.core.text import plain_line, plain_text, search_document
+from musanada.core.text import required_text, search_document
 from musanada.org.models import Category, OrgUnit, UnitKind
 from musanada.tickets import policy, reactions, references, routing
 from musanada.tickets.attachments import check_files
@@ -37,17 +37,7 @@ TEXT_MAX = 20_000
 
 def _required_text(value, field: str, message, *, max_length: int = TEXT_MAX, line: bool = False) -> str:
     # What people write is echoed in pages, mails and answers: never with controls that could reorder it.
-    value = plain_line(value or "") if line else plain_text(value or "").strip()
-    if not value:
-        raise InvalidInput(message, code=ErrorCode.REQUIRED, field=field)
-    if len(value) > max_length:
-        raise InvalidInput(
-            _("This text is too long (%(max)s characters at most)."),
-            code=ErrorCode.TOO_LONG,
-            field=field,
-            params={"max": max_length},
-        )
-    return value
+    return required_text(value, field, message, max_length=max_length, line=line)
 
 
 def _valid_priority(value) -> str:

@@ -26,6 +26,8 @@ register_converter(ReferenceConverter, "ref")
 urlpatterns = [
     path("health", health, name="health"),
     path("", inbox.home, name="home"),
+    path("views/save/", inbox.saved_view_save, name="saved-view-save"),
+    path("views/<int:pk>/remove/", inbox.saved_view_remove, name="saved-view-remove"),
     path("login/", account.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", account.PasswordChangeView.as_view(), name="password-change"),

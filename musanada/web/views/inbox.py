@@ -7,15 +7,19 @@ links and a GET form.
 
 from dataclasses import dataclass
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from musanada.core.errors import InvalidInput
-from musanada.tickets import selectors
+from musanada.core.errors import DomainError, InvalidInput, NotFound
+from musanada.tickets import saved_views, selectors
+from musanada.tickets.models import SavedView
 from musanada.web.forms import InboxFilterForm
 from musanada.web.views.tickets import is_htmx
 
@@ -110,6 +114,8 @@ def home(request):
         "first_url": _url(kept),
         "reset_url": reverse("home") + _url({"tab": tab}),
         "chips": chips,
+        "saved_views": list(SavedView.objects.filter(user=user)),
+        "kept": kept,
         "tree": None,
         "tickets": [],
         "next_url": None,
@@ -147,3 +153,29 @@ def home(request):
         }
     template = "web/_ticket_list.html" if is_htmx(request) else "web/home.html"
     return render(request, template, context, status=400 if refused_input else 200)
+
+
+@login_required
+@require_POST
+def saved_view_save(request):
+    """Name the list being looked at (its tab and filters, posted by the inbox's "save this view" form)."""
+    try:
+        view = saved_views.saved_view_add(
+            request.user, name=request.POST.get("name", ""), params=request.POST
+        )
+    except DomainError as refused:
+        messages.error(request, str(refused))
+        return redirect(reverse("home") + _url({key: request.POST.get(key, "") for key in saved_views.KEPT}))
+    messages.success(request, _("The view “%(name)s” is saved.") % {"name": view.name})
+    return redirect(reverse("home") + "?" + view.query)
+
+
+@login_required
+@require_POST
+def saved_view_remove(request, pk: int):
+    try:
+        saved_views.saved_view_remove(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+    messages.success(request, _("The view is removed."))
+    return redirect("home")
