@@ -44,5 +44,5 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):
-        count = tokens_revoke(queryset, RevokedBecause.ADMINISTRATOR, address=client_address(request) or None)
+        count = tokens_revoke(queryset, RevokedBecause.ADMINISTRATOR, address=client_address(request))
         self.message_user(request, _("%(count)s tokens revoked.") % {"count": count}, messages.SUCCESS)

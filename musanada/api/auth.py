@@ -55,7 +55,7 @@ def personal_token(request, token: str):
     found = ApiToken.objects.select_related("user").filter(digest=token_digest(token)).first()
     if found is None or found.revoked_at is not None or not found.user.is_active:
         raise InvalidCredentials()
-    token_used(found, client_address(request) or None)
+    token_used(found, client_address(request))
     request.api_token = found
     return found.user
 

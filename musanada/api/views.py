@@ -31,7 +31,7 @@ def tokens(request):
         if form.is_valid():
             try:
                 token, created = services.token_create(
-                    request.user, name=form.cleaned_data["name"], address=client_address(request) or None
+                    request.user, name=form.cleaned_data["name"], address=client_address(request)
                 )
             except DomainError as refused:
                 form.add_error("name" if refused.field == "name" else None, str(refused))
@@ -54,7 +54,7 @@ def tokens(request):
 @require_POST
 def token_revoke(request, token_id):
     try:
-        token = services.token_revoke(request.user, token_id, address=client_address(request) or None)
+        token = services.token_revoke(request.user, token_id, address=client_address(request))
     except NotFound:
         raise Http404(_("No such token.")) from None
     messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name})

@@ -9,17 +9,18 @@ from django.core.cache import cache
 from django.utils import timezone
 
 
-def _key(scope: str, ident: str, window: int) -> str:
+def _key(scope: str, ident: str | None, window: int) -> str:
+    # Requests whose address cannot be read are counted together, under "None".
     slot = int(timezone.now().timestamp()) // window
     return f"musanada:throttle:{scope}:{ident}:{slot}"
 
 
-def count(scope: str, ident: str, window: int) -> int:
+def count(scope: str, ident: str | None, window: int) -> int:
     """How many events `ident` had in the current window of `window` seconds."""
     return cache.get(_key(scope, ident, window), 0)
 
 
-def record(scope: str, ident: str, window: int) -> int:
+def record(scope: str, ident: str | None, window: int) -> int:
     """Count one more event for `ident` in the current window; returns the count with it."""
     key = _key(scope, ident, window)
     # add() is atomic: the first event of a window creates the counter, with the window as its lifetime.
@@ -33,6 +34,6 @@ def record(scope: str, ident: str, window: int) -> int:
         return 1
 
 
-def exceeded(scope: str, ident: str, limit: int, window: int) -> bool:
+def exceeded(scope: str, ident: str | None, limit: int, window: int) -> bool:
     """Whether `ident` already had `limit` events in the current window."""
     return count(scope, ident, window) >= limit

@@ -29,7 +29,7 @@ from musanada.mail.models import HeldFile, InboundMessage, Mailbox, OutboundMess
 from musanada.mail.outbound import mail_domain, remember_sent, reply_address, root_message_id
 from musanada.org.models import localized_name
 from musanada.tickets import actions, policy, routing, services
-from musanada.tickets.attachments import check_file
+from musanada.tickets.attachments import check_file, too_many_files
 from musanada.tickets.models import Ticket
 from musanada.tickets.workflow import Action, Channel
 
@@ -267,12 +267,7 @@ def _sorted_files(mail: parsing.ParsedMail) -> tuple[list, list]:
             left_out.append((attachment, error))
             continue
         if len(accepted) == limit:
-            error = InvalidInput(
-                gettext_lazy("At most %(limit)s files can be attached at once."),
-                code=ErrorCode.TOO_MANY_FILES,
-                params={"limit": limit},
-            )
-            left_out.append((attachment, error))
+            left_out.append((attachment, too_many_files()))
             continue
         accepted.append(upload)
     return accepted, left_out

@@ -130,14 +130,15 @@ def _told_events(event) -> list:
 
 def _context(notification: Notification) -> dict:
     user, ticket, event = notification.user, notification.ticket, notification.event
-    # Never an internal note to someone who does not read the desk side, whatever put them on the list.
-    internal = policy.reads_internal(user, ticket)
-    until = policy.internal_until(user, ticket) if internal else None
-    told = [
-        told
-        for told in _told_events(event)
-        if told.public or (internal and (until is None or told.created_at <= until))
-    ]
+    # Only what the recipient may read of the history, whatever put them on the list: never an internal
+    # note to the requester, nor one written after their desk let the ticket go.
+    candidates = _told_events(event)
+    readable = set(
+        policy.visible_events(user, ticket)
+        .filter(pk__in=[told.pk for told in candidates])
+        .values_list("pk", flat=True)
+    )
+    told = [told for told in candidates if told.pk in readable]
     lines = [(what, told.body.strip()) for told, what in describe_all(told)]
     # A request that arrives on a desk by any way but its filing comes with what the requester wrote.
     arrived = notification.kind == NotificationKind.NEW_TICKET and event.kind != EventKind.FILED

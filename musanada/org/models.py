@@ -38,11 +38,16 @@ LEVEL_OF_KIND: dict[str, Level] = {
 DESK_KINDS = (UnitKind.SCHOOL, UnitKind.PROVINCE, UnitKind.ACADEMY, UnitKind.SERVICE)
 
 
-def localized_name(obj) -> str:
+def localized(name_ar: str | None, name_fr: str | None) -> str:
     """Arabic name in Arabic, French name otherwise (English pages use the French official names)."""
-    if translation.get_language() == "ar" and obj.name_ar:
-        return obj.name_ar
-    return obj.name_fr or obj.name_ar
+    if translation.get_language() == "ar" and name_ar:
+        return name_ar
+    return name_fr or name_ar or ""
+
+
+def localized_name(obj) -> str:
+    """The unit's or category's name in the reader's language (`localized`)."""
+    return localized(obj.name_ar, obj.name_fr)
 
 
 class OrgUnit(models.Model):

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from musanada.org.models import LEVEL_OF_KIND
+from musanada.org.models import LEVEL_OF_KIND, localized
 from musanada.tickets.workflow import Priority, Status
 
 CHUNK = 2000
@@ -60,13 +60,6 @@ def _local(value):
 
 def _name_fields(prefix: str) -> tuple[str, str]:
     return f"{prefix}__name_ar", f"{prefix}__name_fr"
-
-
-def _localized(arabic: str | None, french: str | None) -> str:
-    # As org.models.localized_name, from values read in bulk.
-    if get_language() == "ar" and arabic:
-        return arabic
-    return french or arabic or ""
 
 
 def ticket_rows(queryset) -> Iterator[list]:
@@ -118,10 +111,10 @@ def ticket_rows(queryset) -> Iterator[list]:
             subject,
             str(statuses.get(status, status)),
             str(priorities.get(priority, priority)),
-            _localized(category_ar, category_fr),
-            _localized(origin_ar, origin_fr),
+            localized(category_ar, category_fr),
+            localized(origin_ar, origin_fr),
             origin_code,
-            _localized(desk_ar, desk_fr),
+            localized(desk_ar, desk_fr),
             str(level.label) if level else kind,
             f"{first_name} {last_name}".strip() or username,
             _local(filed),

@@ -106,14 +106,19 @@ def check_file(upload) -> CheckedFile:
     return CheckedFile(upload, name, detected, content_type, size)
 
 
+def too_many_files() -> InvalidInput:
+    """The refusal of a file past MUSANADA_ATTACHMENT_MAX_FILES in one action."""
+    limit = _settings()["ATTACHMENT_MAX_FILES"]
+    return InvalidInput(
+        _("At most %(limit)s files can be attached at once."),
+        code=ErrorCode.TOO_MANY_FILES,
+        field="attachments",
+        params={"limit": limit},
+    )
+
+
 def check_files(uploads) -> list[CheckedFile]:
     uploads = list(uploads or ())
-    limit = _settings()["ATTACHMENT_MAX_FILES"]
-    if len(uploads) > limit:
-        raise InvalidInput(
-            _("At most %(limit)s files can be attached at once."),
-            code=ErrorCode.TOO_MANY_FILES,
-            field="attachments",
-            params={"limit": limit},
-        )
+    if len(uploads) > _settings()["ATTACHMENT_MAX_FILES"]:
+        raise too_many_files()
     return [check_file(upload) for upload in uploads]

@@ -177,7 +177,11 @@ def filing_roles(user, unit: OrgUnit) -> set:
     return roles
 
 
-# Reviewing quarantined mail ----------------------------------------------------------------------------
+# Desks' own things: canned replies, quarantined mail, kept mail -----------------------------------------
+
+
+def _is_administrator(user) -> bool:
+    return _is_person(user) and user.is_active and user.is_superuser
 
 
 def _supervised_desks(user) -> frozenset:
@@ -190,7 +194,7 @@ def _supervised_desks(user) -> frozenset:
 def writes_canned_replies(user, unit: OrgUnit | None = None) -> bool:
     """Whether the user writes the canned replies of `unit` (or of some desk, without one): the desk's
     supervisors, and administrators for every desk."""
-    if _is_person(user) and user.is_superuser:
+    if _is_administrator(user):
         return True
     supervised = _supervised_desks(user)
     return bool(supervised) if unit is None else unit.pk in supervised
@@ -200,7 +204,7 @@ def canned_reply_units(user) -> QuerySet:
     """The desks whose canned replies the user writes: those they supervise; for administrators, also the
     central services, academies and provinces (not the 18,000 schools: a school's head writes in replies)."""
     written = Q(pk__in=_supervised_desks(user))
-    if _is_person(user) and user.is_superuser:
+    if _is_administrator(user):
         written |= Q(kind__in=(UnitKind.SERVICE, UnitKind.ACADEMY, UnitKind.PROVINCE))
     return OrgUnit.objects.filter(written, is_active=True)
 
@@ -221,19 +225,19 @@ def canned_replies_for(user, ticket) -> QuerySet:
 def reviews_mail(user, desk: OrgUnit | None) -> bool:
     """Whether the user releases or discards the quarantined mail of `desk`'s mailboxes: administrators
     (superusers) that of every desk, a desk's supervisors that of their desk."""
-    if _is_person(user) and user.is_superuser:
+    if _is_administrator(user):
         return True
     return desk is not None and desk.pk in _supervised_desks(user)
 
 
 def reviews_any_mail(user) -> bool:
     """Whether the user reviews the quarantined mail of some desk (the page and its link are theirs)."""
-    return _is_person(user) and (user.is_superuser or bool(_supervised_desks(user)))
+    return _is_administrator(user) or bool(_supervised_desks(user))
 
 
 def mail_review_scope(user) -> Q:
     """The received mails (`mail.InboundMessage`) whose review is the user's, as a condition on them."""
-    if _is_person(user) and user.is_superuser:
+    if _is_administrator(user):
         return Q()
     return Q(mailbox__desk_id__in=_supervised_desks(user))
 
@@ -415,7 +419,7 @@ def follows_by_mail(user, ticket) -> bool:
 def reads_kept_mail(user) -> bool:
     """Whether the user reads the mail the intake kept as it arrived and the attachments it refused
     (possibly hostile files): administrators only."""
-    return _is_person(user) and user.is_active and user.is_superuser
+    return _is_administrator(user)
 
 
 def _holding_desks(r: Reach) -> Q:

@@ -64,10 +64,10 @@ class LockoutBackend(AxesStandaloneBackend):
         return super().authenticate(request or HttpRequest(), username, password, **kwargs)
 
 
-def client_address(request) -> str:
+def client_address(request) -> str | None:
     """The client's address: REMOTE_ADDR, or behind MUSANADA_PROXY_COUNT proxies the address the first of
     them wrote into X-Forwarded-For (the right-most ones are the proxies' own, which a client cannot forge).
-    Empty when it is not an IP address. django-axes reads it too (AXES_CLIENT_IP_CALLABLE)."""
+    None when it is not an IP address. django-axes reads it too (AXES_CLIENT_IP_CALLABLE)."""
     address = request.META.get("REMOTE_ADDR", "")
     count = settings.MUSANADA_PROXY_COUNT
     if count:
@@ -77,7 +77,7 @@ def client_address(request) -> str:
     try:
         return str(ipaddress.ip_address(address))
     except ValueError:
-        return ""
+        return None
 
 
 SIGNIN_FAILURES = "signin-failures"

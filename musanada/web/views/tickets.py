@@ -107,7 +107,6 @@ def _render_ticket(request, ticket, *, bound=None, error=None, status=200):
         forms.append(form or ACTION_FORMS[action](ticket=ticket, user=user))
     if bound is not None:
         bound.warn_files_not_kept()
-    offered = {form.action for form in forms}
     return render(
         request,
         "web/ticket_detail.html",
@@ -121,9 +120,9 @@ def _render_ticket(request, ticket, *, bound=None, error=None, status=200):
             "preview_types": PREVIEW_TYPES,
             "canned_replies": replies,
             # The requester's next step first: confirm or reopen a resolved request, then rate it.
-            "confirm": Action.CLOSE in offered and Action.REOPEN in offered,
-            "quick_rating": Action.RATE in offered,
-            "resolution": _resolution(user, ticket) if Action.CLOSE in offered else None,
+            "confirm": Action.CLOSE in offered_now and Action.REOPEN in offered_now,
+            "quick_rating": Action.RATE in offered_now,
+            "resolution": _resolution(user, ticket) if Action.CLOSE in offered_now else None,
         },
         status=status,
     )
