@@ -204,7 +204,7 @@ def test_internal_notes_show_to_desk_staff_marked_internal_and_never_to_the_requ
     requester_page = page_of(client, ticket)
     assert NOTE not in requester_page and "سنتصل بك قريبا" in requester_page
     assert 'data-public="false"' not in requester_page
-    assert 'id="action-note"' not in requester_page
+    assert 'value="note"' not in requester_page and "/act/note/" not in requester_page
 
     client.force_login(people["head"])
     desk_page = page_of(client, ticket)
@@ -214,7 +214,10 @@ def test_internal_notes_show_to_desk_staff_marked_internal_and_never_to_the_requ
     )
     assert note and NOTE in note.group(1)
     assert shown(_("Internal")) in note.group(1)
-    assert 'id="action-note"' in desk_page
+    # The composer's internal-note mode, posting to the note action.
+    composer = form_of(desk_page, "action-reply")
+    assert 'name="mode" value="note"' in composer
+    assert f'formaction="{reverse("ticket-act", args=[ticket.reference, "note"])}"' in composer
 
     client.force_login(people["supervisor"])
     assert NOTE in page_of(client, ticket)
@@ -231,11 +234,17 @@ def test_ticket_page_gives_stable_hooks_for_status_desk_history_and_each_offered
     assert f'data-status="{Status.NEW}"' in tag(page, "ticket-status")
     assert f'data-code="{units["01001A"].code}"' in tag(page, "ticket-desk")
     assert tag(page, "history").startswith("<ol")
-    for action in ("take", "assign", "reply", "note", "request_info", "escalate", "resolve", "attach"):
+    for action in ("take", "assign", "request_info", "escalate", "resolve", "attach"):
         form = tag(page, f"action-{action}")
         url = reverse("ticket-act", args=[ticket.reference, action])
         # Without JavaScript a plain POST; with htmx the same URL, answered into <main>.
         assert f'action="{url}"' in form and f'hx-post="{url}"' in form and 'hx-target="#main"' in form
+    # Reply and internal note: one composer, a send button per mode, each with its own address.
+    composer = form_of(page, "action-reply")
+    reply_url = reverse("ticket-act", args=[ticket.reference, "reply"])
+    assert f'action="{reply_url}"' in composer and f'hx-post="{reply_url}"' in composer
+    for action in ("reply", "note"):
+        assert f'formaction="{reverse("ticket-act", args=[ticket.reference, action])}"' in composer
     assert 'id="action-close"' not in page and 'id="action-rate"' not in page
 
 

@@ -12,8 +12,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from musanada.core.actors import SYSTEM
-from musanada.core.errors import DomainError
-from musanada.org.models import Membership, OrgUnit
+from musanada.core.errors import DomainError, ErrorCode
+from musanada.org.models import Membership, OrgUnit, Role
 from musanada.tickets import actions, policy, services
 from musanada.tickets.models import Event, Ticket
 from musanada.tickets.workflow import Action, Status
@@ -135,13 +135,15 @@ def test_each_service_accepts_exactly_what_is_offered_and_what_the_design_says(
         for who, actor in actors.items():
             fresh = Ticket.objects.select_related("desk").get(pk=ticket.pk)
             offered = action in policy.available_actions(actor, fresh)
+            # The walk's agent took the ticket on the way: taking it again is not offered (already_assigned).
+            taken = action == Action.TAKE and fresh.assignee_id == getattr(actor, "pk", None)
             arguments = _arguments(action, units, people)
             if action == Action.ASSIGN:
                 arguments["assignee"] = people[AGENTS[level]]
             before = _snapshot(fresh)
             reached, refused = _try(actor, who, action, fresh, arguments)
             sources, target, levels = DESIGN.get((action, who), (set(), None, set()))
-            intended = status in sources and level in levels
+            intended = status in sources and level in levels and not taken
             case = f"{action} by {who} at {level} while {status}"
             assert offered == intended, f"{case}: offered {offered}, the design says {intended}"
             assert (refused is None) == intended, f"{case}: the service said {refused!r}"
@@ -206,3 +208,20 @@ def test_system_acts_only_where_the_table_lets_it(people, units, categories):
     with pytest.raises(DomainError):
         services.ticket_auto_escalate(ticket, overrun_minutes=60)
     assert Ticket.objects.get(pk=ticket.pk).desk.code == "MEN-MASSAR"
+
+
+def test_an_agent_takes_a_ticket_from_a_colleague_but_not_one_already_theirs(people, units, categories):
+    ticket = _walk_to("school", NEW, people, units, categories)
+    head, deputy = people["head"], people["head2"]
+    Membership.objects.create(user=deputy, unit=units["01001A"], role=Role.AGENT)
+    services.ticket_take(head, ticket)
+
+    assert Action.TAKE not in policy.available_actions(head, ticket)
+    with pytest.raises(DomainError) as refused:
+        services.ticket_take(head, ticket)
+    assert refused.value.code == ErrorCode.ALREADY_ASSIGNED
+
+    assert Action.TAKE in policy.available_actions(deputy, ticket)
+    services.ticket_take(deputy, ticket)
+    ticket.refresh_from_db()
+    assert ticket.assignee == deputy

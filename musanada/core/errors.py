@@ -10,6 +10,7 @@ from enum import StrEnum
 class ErrorCode(StrEnum):
     """Every stable code a refusal carries: API clients and the mail intake match on these, never on text."""
 
+    ALREADY_ASSIGNED = "already_assigned"
     ALREADY_RATED = "already_rated"
     CONFLICT = "conflict"
     CSRF_FAILED = "csrf_failed"

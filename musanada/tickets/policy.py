@@ -510,8 +510,9 @@ def parties(user, ticket) -> set:
 class TicketFacts:
     """What the workflow's guards read of a ticket now; the facts that cost a query are read only if asked."""
 
-    def __init__(self, ticket: Ticket, now=None):
+    def __init__(self, ticket: Ticket, now=None, *, actor=None):
         self.ticket = ticket
+        self.assigned_to_actor = actor is not None and ticket.assignee_id == actor.pk
         self.status: str = ticket.status
         self.level: str = ticket.desk.level
         self.resolved_at: datetime | None = ticket.resolved_at
@@ -534,7 +535,7 @@ class TicketFacts:
 
 def available_actions(user, ticket) -> list[str]:
     """The actions to offer this user on this ticket: exactly those `authorize` accepts now."""
-    return workflow.available_actions(parties(user, ticket), TicketFacts(ticket))
+    return workflow.available_actions(parties(user, ticket), TicketFacts(ticket, actor=user))
 
 
 _ACTION_REFUSED = _("You may not do this on this ticket.")
@@ -557,7 +558,7 @@ def authorize(
     """
     if not seen and not can_see(user, ticket):
         raise NotFound(_("No such ticket."))
-    facts = facts or TicketFacts(ticket)
+    facts = facts or TicketFacts(ticket, actor=user)
     decision = workflow.decide(action, parties(user, ticket), facts)
     if decision.refusal is None:
         return decision

@@ -222,7 +222,7 @@ def _acting(actor, ticket: Ticket, action: str, version: int | None):
             raise NotFound(_("No such ticket."))
         if current.version != expected:
             raise _conflict()
-        facts = policy.TicketFacts(current)
+        facts = policy.TicketFacts(current, actor=actor)
         decision = policy.authorize(actor, current, action, facts, seen=True)
         change = _Change(actor, current, decision, facts, expected)
         yield change

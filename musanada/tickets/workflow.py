@@ -103,6 +103,8 @@ class Facts(Protocol):
     level: str
     resolved_at: datetime | None
     rated: bool
+    # The ticket is assigned to the person asking (False when no person asks).
+    assigned_to_actor: bool
     now: datetime
     reopen_days: int
 
@@ -171,6 +173,12 @@ WITHIN_REOPEN_DELAY = Guard(
     lambda f: f.resolved_at is not None and f.now - f.resolved_at <= timedelta(days=f.reopen_days),
     lambda f: {"days": f.reopen_days},
 )
+# Taking a ticket one already holds changes nothing: it is not offered.
+NOT_ALREADY_TAKEN = Guard(
+    ErrorCode.ALREADY_ASSIGNED,
+    _("This ticket is already assigned to you."),
+    lambda f: not f.assigned_to_actor,
+)
 NOT_RATED = Guard(ErrorCode.ALREADY_RATED, _("This ticket has already been rated."), lambda f: not f.rated)
 # A requester who is also an agent of the desk holding the resolved ticket (the desk that resolved it, an
 # agent who filed on their own desk) does not rate it: a desk's figures must not be its own marks.
@@ -194,7 +202,7 @@ REFERRER_STAFFED = Guard(
 )
 
 RULES = (
-    _rule(Action.TAKE, DESK, {NEW, OPEN}, OPEN),
+    _rule(Action.TAKE, DESK, {NEW, OPEN}, OPEN, guards=(NOT_ALREADY_TAKEN,)),
     _rule(Action.ASSIGN, DESK, {NEW, OPEN, WAITING}),
     _rule(Action.REPLY, DESK, {NEW, OPEN}, OPEN),
     _rule(Action.REPLY, REQUESTER, {NEW, OPEN}),

@@ -93,8 +93,19 @@ def switch_language(page, language: str) -> None:
     assert page.locator("html").get_attribute("lang") == language
 
 
+COMPOSER_ACTIONS = ("reply", "provide_info", "note")
+
+
 def action_form(page, action: str):
-    """The form of one ticket action (reply, escalate…), unfolded when it sits in a closed <details>."""
+    """The form of one ticket action: the composer in that action's mode (reply, internal note…), else the
+    action's own form (escalate…), unfolded when it sits in a closed <details>."""
+    if action in COMPOSER_ACTIONS:
+        composer = page.locator("#composer form.composer-form")
+        mode = composer.locator(f"input[name=mode][value={action}]")
+        if mode.count():
+            mode.check()
+        expect(composer.locator(f"button[data-mode={action}]")).to_be_visible()
+        return composer
     form = page.locator(f"form#action-{action}")
     if not form.is_visible():
         page.locator("details", has=form).locator("summary").first.click()
@@ -102,9 +113,10 @@ def action_form(page, action: str):
 
 
 def submit(page, form):
-    """Send a form and wait for the server's answer (a page load, or an htmx swap)."""
+    """Send a form with its visible send button and wait for the server's answer (a page load, or an htmx
+    swap)."""
     with page.expect_response(lambda response: response.request.method == "POST"):
-        form.locator("[type=submit]").last.click()
+        form.locator("[type=submit]:visible").last.click()
     page.wait_for_load_state()
 
 

@@ -23,7 +23,7 @@ def test_a_reply_survives_an_expired_session_and_is_forgotten_once_sent(site, pe
 
     site.sign_in("head", page=head)
     head.goto(site.url("ticket-detail", ticket.reference))
-    form = head.locator("form#action-reply")
+    form = action_form(head, "reply")
     expect(form.locator("[name=body]")).to_have_value(REPLY)
     expect(form.locator(".draft-note")).to_be_visible()
     site.shoot(head, "draft-restored")

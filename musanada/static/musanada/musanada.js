@@ -3,6 +3,7 @@
  *   sizes, and refused ones are explained before any upload (the server checks everything again);
  * - the escalation form says which central service a requalified category goes to;
  * - after an htmx answer replaces the page's main content, focus goes where the answer needs attention;
+ * - a screenshot pasted into a text area joins the files of its form, named after the moment it was pasted;
  * - what is typed in a text area is kept in this browser until the form is accepted, so that an expired
  *   session, a refused form or a lost connection never loses a reply.
  * Texts come translated from the page (data- attributes), never from this file.
@@ -144,6 +145,24 @@
       });
     });
   }
+
+  // A pasted image (a screenshot) becomes a file of the form the text area belongs to.
+  document.addEventListener("paste", function (event) {
+    var area = event.target;
+    var input = area.form && area.form.querySelector("[data-dropzone].enhanced input[type=file]");
+    var data = event.clipboardData;
+    var items = data ? data.files : [];
+    // Text copied from an office program also carries a picture of itself: the text is what was meant.
+    if (!input || !items.length || data.getData("text/plain")) return;
+    var stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "-");
+    var files = Array.prototype.map.call(items, function (file, index) {
+      var ext = extension(file.name) || (file.type.split("/")[1] || "png");
+      var suffix = items.length > 1 ? "-" + (index + 1) : "";
+      return new File([file], "screenshot-" + stamp + suffix + "." + ext, { type: file.type, lastModified: Date.now() });
+    });
+    event.preventDefault();
+    select(input, files);
+  });
 
   // Escalation from an academy: the central service follows the chosen category.
   document.addEventListener("change", function (event) {

@@ -91,20 +91,49 @@ def _resolution(user, ticket):
     return resolved.body if resolved is not None else ""
 
 
-def _render_ticket(request, ticket, *, bound=None, error=None, status=200):
-    user = request.user
-    history = policy.visible_events(user, ticket).select_related("actor").prefetch_related("attachments")
-    offered_now = policy.available_actions(user, ticket)
-    replies = list(policy.canned_replies_for(user, ticket)) if Action.REPLY in offered_now else []
+# The actions written in the page's one composer, under the conversation, in this order; the first offered is
+# the composer's default mode. The others sit in the action bar.
+COMPOSER_ACTIONS = (Action.REPLY, Action.PROVIDE_INFO, Action.NOTE)
+SEND_LABELS = {
+    Action.REPLY: _("Send the reply"),
+    Action.PROVIDE_INFO: _("Send the information"),
+    Action.NOTE: _("Add the internal note"),
+}
+
+
+def _action_forms(request, ticket, offered_now, replies, bound):
+    """One form per action offered now: the bound one as the user sent it, the others empty."""
     inserted = _inserted_reply(request, replies)
     forms = []
     for action in offered_now:
         form = bound if bound is not None and bound.action == action else None
         if form is None and action == Action.REPLY and inserted is not None:
             # Without JavaScript, "insert" reloads the page with the reply's text in the box, to edit.
-            form = ACTION_FORMS[action](ticket=ticket, user=user, initial={"body": inserted.body})
-            form.open = True
-        forms.append(form or ACTION_FORMS[action](ticket=ticket, user=user))
+            form = ACTION_FORMS[action](ticket=ticket, user=request.user, initial={"body": inserted.body})
+        forms.append(form or ACTION_FORMS[action](ticket=ticket, user=request.user))
+    return forms
+
+
+def _composer(forms, bound):
+    """The composer's modes and the form whose fields it shows (the one sent back, else the default)."""
+    modes = sorted(
+        (form for form in forms if form.action in COMPOSER_ACTIONS),
+        key=lambda form: COMPOSER_ACTIONS.index(form.action),
+    )
+    if not modes:
+        return None
+    shown = bound if bound is not None and bound.action in COMPOSER_ACTIONS else modes[0]
+    for form in modes:
+        form.send_label = SEND_LABELS[form.action]
+    return {"modes": modes, "form": shown, "url_form": modes[0]}
+
+
+def _render_ticket(request, ticket, *, bound=None, error=None, status=200):
+    user = request.user
+    history = policy.visible_events(user, ticket).select_related("actor").prefetch_related("attachments")
+    offered_now = policy.available_actions(user, ticket)
+    replies = list(policy.canned_replies_for(user, ticket)) if Action.REPLY in offered_now else []
+    forms = _action_forms(request, ticket, offered_now, replies, bound)
     if bound is not None:
         bound.warn_files_not_kept()
     return render(
@@ -113,7 +142,8 @@ def _render_ticket(request, ticket, *, bound=None, error=None, status=200):
         {
             "ticket": ticket,
             "history": events.describe_all(history),
-            "actions": forms,
+            "composer": _composer(forms, bound),
+            "actions": [form for form in forms if form.action not in COMPOSER_ACTIONS],
             "error": error,
             "staff_view": policy.reads_internal(user, ticket),
             "layout": _layout(request),
