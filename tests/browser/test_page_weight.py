@@ -1,5 +1,8 @@
 """Schools often have slow links: the ticket page and the inbox each weigh under 150 KB on a first visit
-(empty cache), the document and every file the browser fetches for it counted."""
+(empty cache), the document and every file the browser fetches for it counted.
+
+Pages are compressed by the product (GZipMiddleware); the test server sends the static files uncompressed, so
+they count here at their full size (in production whitenoise sends their compressed copies, a third of it)."""
 
 import base64
 
