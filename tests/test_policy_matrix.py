@@ -19,7 +19,7 @@ from django.db.models import Q
 from musanada.core.errors import Conflict, Forbidden, IllegalTransition, NotFound
 from musanada.org.models import Category, Membership, OrgUnit, Role
 from musanada.org.services import membership_grant, unit_repath
-from musanada.tickets import policy, selectors, services
+from musanada.tickets import bulk, policy, selectors, services
 from musanada.tickets.models import Event, Ticket
 from musanada.tickets.workflow import Action, EventKind
 
@@ -563,6 +563,26 @@ def test_every_action_on_a_hidden_ticket_answers_not_found_and_changes_nothing(w
         assert type(refused.value) is NotFound, action
         assert str(refused.value) == str(missing.value), action
     assert snapshot(ticket) == before
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_a_bulk_take_of_every_ticket_does_exactly_what_taking_each_one_would(world, references, persona):
+    # The list's bulk actions call each ticket's own service: a hidden ticket answers "not found" in the
+    # outcome exactly like a reference that does not exist, and only the takeable ones change.
+    people, load = world
+    user = people[persona]
+    before = {key: snapshot(load(key)) for key in references}
+    outcome = bulk.bulk_act(user, [*references.values(), "MSN-2000-999999"], Action.TAKE)
+
+    mine = {ref: key for key, ref in references.items()}
+    expected_done = {key for key in references if expected_outcome(persona, key, Action.TAKE) is None}
+    assert {mine[reference] for reference in outcome.done} == expected_done
+    refused = dict(outcome.refused)
+    not_found = refused.pop("MSN-2000-999999")
+    assert {mine[reference] for reference in refused} == set(references) - expected_done
+    for key in set(references) - expected_done:
+        assert (refused[references[key]] == not_found) == (key not in PERSONAS[persona][1]), key
+        assert snapshot(load(key)) == before[key], key
 
 
 # Lists: every page goes through the same policy ---------------------------------------------------------

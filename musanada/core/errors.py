@@ -62,6 +62,7 @@ class ErrorCode(StrEnum):
     STAFF_WITHOUT_SCHOOLS = "staff_without_schools"
     TOO_LONG = "too_long"
     TOO_MANY_FILES = "too_many_files"
+    TOO_MANY_TICKETS = "too_many_tickets"
     TOO_MANY_TOKENS = "too_many_tokens"
     TOO_MANY_VIEWS = "too_many_views"
     OWN_DESK_RATING = "own_desk_rating"

@@ -61,8 +61,18 @@ def desk_agents(desk: OrgUnit | str, *, supervisors_only: bool = False) -> Query
         memberships = memberships.filter(unit=desk)
     else:
         memberships = memberships.filter(unit__code=desk)
+    return _people_of(memberships)
+
+
+def _people_of(memberships: QuerySet) -> QuerySet:
     users = get_user_model().objects.filter(pk__in=memberships.values("user_id"))
     return users.order_by("last_name", "first_name", "username")
+
+
+def colleagues(user) -> QuerySet:
+    """The active agents of every desk the user works, the user included (whom a list's bulk assignment
+    offers; each ticket's service still checks that the agent works the desk holding it)."""
+    return _people_of(_desk_memberships().filter(unit_id__in=reach(user).desk_ids))
 
 
 def is_desk_agent(user, desk: OrgUnit) -> bool:

@@ -12,7 +12,7 @@ from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from musanada.core.errors import ErrorCode
 from musanada.org.models import Category, OrgUnit, UnitKind
-from musanada.tickets import actions, policy, routing, selectors
+from musanada.tickets import actions, bulk, policy, routing, selectors
 from musanada.tickets.attachments import EXTENSION_ALIASES
 from musanada.tickets.services import SUBJECT_MAX
 from musanada.tickets.workflow import Action, Priority, Status
@@ -265,6 +265,35 @@ def _action_form(spec: actions.ActionSpec) -> type[ActionForm]:
 
 # Built from the declarations: adding an action adds its form.
 ACTION_FORMS = {spec.action: _action_form(spec) for spec in actions.SPECS}
+
+
+class PersonField(forms.ModelChoiceField):
+    def label_from_instance(self, person):
+        return person.get_full_name() or person.username
+
+
+class BulkForm(forms.Form):
+    """The list's "with the selected requests" bar: the action, and what it asks for (an agent, a text)."""
+
+    action = forms.ChoiceField(label=_("With the selected requests"))
+    assignee = PersonField(
+        label=_("Agent"),
+        queryset=None,
+        required=False,
+        error_messages={"invalid_choice": _("Choose an agent of your desk.")},
+    )
+    text = forms.CharField(
+        label=_("Note or resolution"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
+        help_text=_("Referring: what was tried. Resolving: what the requesters read."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault("auto_id", "bulk-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [(action, Action(action).label) for action in bulk.BULK_ACTIONS]
+        self.fields["assignee"].queryset = policy.colleagues(user)
 
 
 # The lists --------------------------------------------------------------------------------------------

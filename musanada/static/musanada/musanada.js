@@ -3,6 +3,7 @@
  *   sizes, and refused ones are explained before any upload (the server checks everything again);
  * - the escalation form says which central service a requalified category goes to;
  * - after an htmx answer replaces the page's main content, focus goes where the answer needs attention;
+ * - a list's "select every request of this page" box checks or clears the boxes of its rows;
  * - a screenshot pasted into a text area joins the files of its form, named after the moment it was pasted;
  * - what is typed in a text area is kept in this browser until the form is accepted, so that an expired
  *   session, a refused form or a lost connection never loses a reply.
@@ -146,6 +147,29 @@
     });
   }
 
+  // "Select all" in a list: shown only where this script runs, it follows and sets the rows' boxes.
+  function enhanceSelectAll(root) {
+    (root || document).querySelectorAll("input[data-select-all]").forEach(function (all) {
+      all.hidden = false;
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    var form = box.form;
+    if (!form || box.type !== "checkbox") return;
+    var rows = form.querySelectorAll("input[name=tickets]");
+    var all = form.querySelector("input[data-select-all]");
+    if (!all) return;
+    if (box === all) {
+      rows.forEach(function (row) { row.checked = all.checked; });
+    } else {
+      var checked = Array.prototype.filter.call(rows, function (row) { return row.checked; }).length;
+      all.checked = checked === rows.length;
+      all.indeterminate = checked > 0 && checked < rows.length;
+    }
+  });
+
   // A pasted image (a screenshot) becomes a file of the form the text area belongs to.
   document.addEventListener("paste", function (event) {
     var area = event.target;
@@ -282,4 +306,7 @@
   forgetSent(document);
   restoreDrafts(document);
   enhance(document);
+  enhanceSelectAll(document);
+  // The lists swap their own region (#inbox-results), not the main content.
+  document.addEventListener("htmx:afterSettle", function (event) { enhanceSelectAll(event.detail.target); });
 })();

@@ -12,15 +12,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from musanada.core.errors import DomainError, InvalidInput, NotFound
-from musanada.tickets import saved_views, selectors
+from musanada.tickets import bulk, policy, saved_views, selectors
 from musanada.tickets.models import SavedView
-from musanada.web.forms import InboxFilterForm
+from musanada.tickets.workflow import Action
+from musanada.web.forms import BulkForm, InboxFilterForm
 from musanada.web.views.tickets import is_htmx
 
 # The parameters a link keeps when it changes only the tab, the page or the unit.
@@ -115,6 +117,9 @@ def home(request):
         "reset_url": reverse("home") + _url({"tab": tab}),
         "chips": chips,
         "saved_views": list(SavedView.objects.filter(user=user)),
+        # Those who work a desk check requests in the list and act on them together.
+        "bulk_form": BulkForm(user=user) if policy.reach(user).desk_ids else None,
+        "here": request.get_full_path(),
         "kept": kept,
         "tree": None,
         "tickets": [],
@@ -179,3 +184,49 @@ def saved_view_remove(request, pk: int):
         raise Http404 from None
     messages.success(request, _("The view is removed."))
     return redirect("home")
+
+
+def _back_to_list(request) -> str:
+    """The list the bulk form was sent from (a path of this site), else the default list."""
+    wanted = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}) and wanted.startswith(
+        "/"
+    )
+    return wanted if safe else reverse("home")
+
+
+@login_required
+@require_POST
+def bulk_act(request):
+    """One action on the requests checked in a list, each through its own service; then back to the list,
+    saying what was done and, for each request refused, why."""
+    back = _back_to_list(request)
+    form = BulkForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, next(iter(form.errors.values()))[0])
+        return redirect(back)
+    action = form.cleaned_data["action"]
+    try:
+        outcome = bulk.bulk_act(
+            request.user,
+            request.POST.getlist("tickets"),
+            action,
+            assignee=form.cleaned_data["assignee"],
+            text=form.cleaned_data["text"],
+        )
+    except DomainError as refused:
+        messages.error(request, str(refused))
+        return redirect(back)
+    if outcome.done:
+        done = ngettext(
+            "“%(action)s” done on %(count)s request.",
+            "“%(action)s” done on %(count)s requests.",
+            len(outcome.done),
+        )
+        messages.success(request, done % {"action": Action(action).label, "count": len(outcome.done)})
+    for reference, reason in outcome.refused:
+        messages.error(
+            request,
+            _("%(reference)s was not changed: %(reason)s") % {"reference": reference, "reason": reason},
+        )
+    return redirect(back)
