@@ -17,7 +17,7 @@ from musanada.tickets.workflow import Action
 # the delay), never a desk's: there is no bulk close.
 BULK_ACTIONS = (Action.TAKE, Action.ASSIGN, Action.ESCALATE, Action.RESOLVE)
 # The text each action asks for, under the name of the service's argument.
-_TEXT_ARGUMENT = {Action.ESCALATE: "note", Action.RESOLVE: "resolution"}
+_TEXT_ARGUMENT: dict[str, str] = {Action.ESCALATE: "note", Action.RESOLVE: "resolution"}
 # Refusals of what was typed rather than of a ticket: the same for every ticket, so the batch stops there.
 _INPUT_CODES = {ErrorCode.REQUIRED, ErrorCode.TOO_LONG}
 
@@ -68,7 +68,7 @@ def bulk_act(actor, references, action: str, *, assignee=None, text: str = "") -
             if refused.code in _INPUT_CODES:
                 # Nothing was done before it: the text is checked before any ticket changes.
                 raise InvalidInput(
-                    refused.message, code=refused.code, field="text", params=refused.params
+                    refused.message, code=ErrorCode(refused.code), field="text", params=refused.params
                 ) from None
             outcome.refused.append((reference, str(refused)))
         except DomainError as refused:
