@@ -612,3 +612,30 @@ def test_a_list_page_costs_the_same_queries_whatever_the_number_of_tickets(
     # Nothing else grows with the list.
     others = len(small.captured_queries) - _ticket_queries(small)
     assert len(large.captured_queries) - _ticket_queries(large) == others
+
+
+def test_the_unit_filter_suggests_units_in_reach_by_name_or_code_as_one_types(client, people):
+    client.force_login(people["region"])
+
+    by_name = client.get(reverse("unit-picker"), {"unit": "ابن بطوطة"}).content.decode()
+    by_code = client.get(reverse("unit-picker"), {"unit": "01001a"}).content.decode()
+
+    assert 'value="01001A"' in by_name and 'value="01001A"' in by_code
+    # The school with the names of its province and academy, so that two schools of one name differ.
+    with translation.override("ar"):
+        assert "طنجة أصيلة" in client.get(reverse("unit-picker"), {"unit": "01001A"}).content.decode()
+    # Another academy's units are never suggested, whatever is typed; one letter suggests nothing.
+    assert "02001D" not in client.get(reverse("unit-picker"), {"unit": "0200"}).content.decode()
+    assert "<option" not in client.get(reverse("unit-picker"), {"unit": "0"}).content.decode()
+    client.force_login(people["teacher"])
+    assert "<option" not in client.get(reverse("unit-picker"), {"unit": "01001A"}).content.decode()
+
+
+def test_the_unit_filter_takes_a_code_in_small_letters(client, people):
+    ticket = file_request(people["teacher"])
+    client.force_login(people["supervisor"])
+
+    response = client.get(reverse("home"), {"tab": "subtree", "unit": "01001a"})
+
+    assert response.status_code == 200
+    assert [listed.reference for listed in response.context["tickets"]] == [ticket.reference]

@@ -463,10 +463,32 @@ def origin_unit(user, code: str, roots=None) -> OrgUnit | None:
     code = (code or "").strip()
     if not code:
         return None
-    unit = OrgUnit.objects.filter(code=code).first()
+    # Codes are written in capitals ("01001a" is 01001A); by the unique index either way.
+    unit = OrgUnit.objects.filter(code__in={code, code.upper()}).first()
     if not policy.unit_in_reach(user, unit, roots):
         raise _out_of_reach(code)
     return unit
+
+
+PICKER_LIMIT = 12
+
+
+def pickable_units(user, text: str) -> list[OrgUnit]:
+    """The units the user may narrow their lists to whose code starts with `text` or whose Arabic or French
+    name holds it: the unit filter's suggestions as they type, codes first, then by place in the tree."""
+    text = " ".join((text or "").split())[:100]
+    roots = policy.unit_roots(user)
+    if len(text) < 2 or not roots:
+        return []
+    within = Q()
+    for root in roots:
+        within |= Q(path__startswith=root.path)
+    matching = Q(code__istartswith=text) | Q(name_fr__icontains=text) | Q(name_ar__icontains=text)
+    units = OrgUnit.objects.filter(within, matching, is_active=True).select_related("parent__parent")
+    by_code = list(units.filter(code__istartswith=text).order_by("depth", "code")[:PICKER_LIMIT])
+    found = {unit.pk for unit in by_code}
+    by_name = units.exclude(pk__in=found).order_by("depth", "path")[: PICKER_LIMIT - len(by_code)]
+    return by_code + (list(by_name) if len(by_code) < PICKER_LIMIT else [])
 
 
 def unit_scope(user, code: str = "", query: TicketQuery | None = None) -> UnitScope:

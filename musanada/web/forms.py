@@ -7,6 +7,7 @@ shows beside the field it is about.
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
@@ -320,7 +321,20 @@ class InboxFilterForm(forms.Form):
         label=_("Origin unit"),
         required=False,
         max_length=32,
-        help_text=_("The unit's code; its units below are included."),
+        help_text=_("Type a name or a code and choose among the suggestions; the units below it are included."),
+        # Suggestions as the user types, from the units in their reach; the list region is not replaced.
+        widget=forms.TextInput(
+            attrs={
+                "list": "unit-options",
+                "autocomplete": "off",
+                "dir": "auto",
+                "hx-get": reverse_lazy("unit-picker"),
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": "#unit-options",
+                "hx-swap": "innerHTML",
+                "hx-push-url": "false",
+            }
+        ),
     )
     age = forms.TypedChoiceField(label=_("Age"), required=False, coerce=int, empty_value=None)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=selectors.Sort.choices)

@@ -28,6 +28,7 @@ urlpatterns = [
     path("", inbox.home, name="home"),
     path("views/save/", inbox.saved_view_save, name="saved-view-save"),
     path("desk/bulk/", inbox.bulk_act, name="bulk-act"),
+    path("units/pick/", inbox.unit_picker, name="unit-picker"),
     path("views/<int:pk>/remove/", inbox.saved_view_remove, name="saved-view-remove"),
     path("login/", account.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -186,6 +186,27 @@ def saved_view_remove(request, pk: int):
     return redirect("home")
 
 
+def _place(unit) -> str:
+    """A unit's name with those of the units above it, up to its academy ("school · province · academy")."""
+    names = [unit.name]
+    above = unit.parent
+    # Up to two levels, never the national root (which has no parent).
+    for _level in range(2):
+        if above is None or above.parent_id is None:
+            break
+        names.append(above.name)
+        above = above.parent
+    return " · ".join(names)
+
+
+@login_required
+def unit_picker(request):
+    """The unit filter's suggestions as the user types (a `<datalist>`'s options): units in their reach."""
+    units = selectors.pickable_units(request.user, request.GET.get("unit", ""))
+    options = [(unit.code, f"{unit.code} · {_place(unit)}") for unit in units]
+    return render(request, "web/_unit_options.html", {"options": options})
+
+
 def _back_to_list(request) -> str:
     """The list the bulk form was sent from (a path of this site), else the default list."""
     wanted = request.POST.get("next", "")
