@@ -321,7 +321,9 @@ class InboxFilterForm(forms.Form):
         label=_("Origin unit"),
         required=False,
         max_length=32,
-        help_text=_("Type a name or a code and choose among the suggestions; the units below it are included."),
+        help_text=_(
+            "Type a name or a code and choose among the suggestions; the units below it are included."
+        ),
         # Suggestions as the user types, from the units in their reach; the list region is not replaced.
         widget=forms.TextInput(
             attrs={
