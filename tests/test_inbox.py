@@ -575,18 +575,23 @@ def _ticket_queries(captured) -> int:
     "persona, params, ticket_queries",
     [
         # A tab narrowed to the user's own requests, desks or subtrees costs one query; "assigned" and "all"
-        # one per way of seeing (requester; desk holdings; per subtree, origin and holdings), merged.
-        ("teacher", {}, 2 + 1),  # two tab counts (one branch each), the page
+        # one per way of seeing (requester; desk holdings; per subtree, origin and holdings), merged. Every
+        # page adds one: the bell's count of the user's own requests waiting for them.
+        ("teacher", {}, 2 + 1 + 1),  # two tab counts (one branch each), the page
         (
             "head",
             {"q": "طلب", "sort": "priority"},
-            0 + 1,
+            0 + 1 + 1,
         ),  # a search counts nothing: the page (the desk's tab, one query) says whether it fits
-        ("supervisor", {"unit": "MA-01-01", "tab": "subtree"}, (5 + 2 * 4) + 1 + 1),  # and the tree's counts
+        (
+            "supervisor",
+            {"unit": "MA-01-01", "tab": "subtree"},
+            (5 + 2 * 4) + 1 + 1 + 1,
+        ),  # and the tree's counts
         (
             "observer",
             {"unit": "01001A", "tab": "all", "sort": "filed"},
-            (2 + 3) + 3 + 0,
+            (2 + 3) + 3 + 0 + 1,
         ),  # a school has no children
     ],
 )

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 from musanada.core.errors import Conflict, Forbidden, IllegalTransition
 from musanada.notifications import context_processors, selectors
@@ -50,10 +50,16 @@ def fresh(user):
     return type(user).objects.get(pk=user.pk)
 
 
-def bell_label(count: int, language="ar") -> str:
+def bell_label(count: int, language="ar", waiting: int = 0) -> str:
+    """The bell's accessible name: its unread count, then how many of the user's requests wait for them."""
     with translation.override(language):
         text = ngettext("Notifications: %(counter)s unread", "Notifications: %(counter)s unread", count)
-        return escape(text % {"counter": count})
+        text %= {"counter": count}
+        if waiting:
+            one = "%(counter)s of your requests waits for you"
+            waits = ngettext(one, "%(counter)s of your requests wait for you", waiting)
+            text += ". " + waits % {"counter": waiting}
+        return escape(text)
 
 
 # Who is told of what ----------------------------------------------------------------------------------
@@ -233,7 +239,8 @@ def test_the_bell_shows_the_unread_count_to_screen_readers_too(client, people, a
 
     page = client.get(reverse("home")).content.decode()
 
-    assert f'aria-label="{bell_label(2)}"' in page
+    # The request asks the teacher for information: it waits for her.
+    assert f'aria-label="{bell_label(2, waiting=1)}"' in page
     assert f'href="{reverse("notifications:list")}"' in page
     assert re.search(r'<span class="count">2</span>', page)
     # htmx may refresh it in place; without JavaScript it is a plain link.
@@ -278,7 +285,7 @@ def test_marking_one_notification_read_lowers_the_count(client, people, answered
     notification.refresh_from_db()
     assert notification.read_at is not None
     assert unread_count(fresh(people["teacher"])) == 1
-    assert f'aria-label="{bell_label(1)}"' in client.get(reverse("home")).content.decode()
+    assert f'aria-label="{bell_label(1, waiting=1)}"' in client.get(reverse("home")).content.decode()
 
 
 def test_opening_a_notification_marks_it_read_and_goes_to_the_ticket(client, people, answered):
@@ -316,7 +323,7 @@ def test_mark_all_as_read_empties_the_bell(client, people, answered):
 
     assert response.status_code == 302
     assert unread_count(fresh(people["teacher"])) == 0
-    assert f'aria-label="{bell_label(0)}"' in client.get(reverse("home")).content.decode()
+    assert f'aria-label="{bell_label(0, waiting=1)}"' in client.get(reverse("home")).content.decode()
     # Someone else's stay as they were.
     assert unread_count(fresh(people["head"])) == 1
 
@@ -395,3 +402,29 @@ def test_the_bell_says_99_plus_past_its_cap(client, people, monkeypatch):
     client.force_login(people["head"])
     bell = client.get(reverse("notifications:bell")).content.decode()
     assert '<span class="count">3+</span>' in bell
+
+
+def test_the_bell_and_the_notifications_page_show_the_requests_waiting_for_the_requester(client, people):
+    asked = file_request(people["teacher"])
+    services.ticket_request_info(people["head"], asked, body="ما هو رمز القسم؟")
+    solved = file_request(people["teacher"])
+    services.ticket_resolve(people["head"], solved, resolution="أعيد تعيين القن السري.")
+    file_request(people["teacher"])
+    client.force_login(people["teacher"])
+
+    bell = client.get(reverse("notifications:bell")).content.decode()
+    assert re.search(r'<span class="waiting-count"[^>]*>2</span>', bell)
+    page = client.get(reverse("notifications:list")).content.decode()
+    waiting = page[page.index('id="waiting-title"') : page.index("</section>")]
+    assert asked.reference in waiting and solved.reference in waiting
+    with translation.override("ar"):
+        assert escape(gettext("The desk asks you for information")) in waiting
+        assert escape(gettext("Confirm that it is solved, or reopen it")) in waiting
+    inbox = client.get(reverse("home"), {"tab": "mine"}).content.decode()
+    assert inbox.count('class="waiting-for-you"') == 2
+
+    services.ticket_provide_info(people["teacher"], asked, body="3APIC-2")
+    services.ticket_close(people["teacher"], solved)
+    bell = client.get(reverse("notifications:bell")).content.decode()
+    assert "waiting-count" not in bell
+    assert 'id="waiting-title"' not in client.get(reverse("notifications:list")).content.decode()

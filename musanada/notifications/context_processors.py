@@ -1,8 +1,10 @@
-"""The bell's unread count on every page, counted only when a page actually shows it."""
+"""The bell's unread count, and the user's requests waiting for them, on every page: counted only when a page
+actually shows the bell."""
 
 from django.utils.functional import cached_property
 
 from musanada.notifications.selectors import BELL_CAP, unread_count
+from musanada.tickets.selectors import waiting_for
 
 
 class Bell:
@@ -18,6 +20,15 @@ class Bell:
     @property
     def shown(self) -> str:
         return f"{BELL_CAP}+" if self.unread > BELL_CAP else str(self.unread)
+
+    @cached_property
+    def waiting(self) -> int:
+        """How many of the user's own requests wait for them (information asked, a resolution to confirm)."""
+        return len(waiting_for(self.user).values_list("pk", flat=True)[: BELL_CAP + 1])
+
+    @property
+    def waiting_shown(self) -> str:
+        return f"{BELL_CAP}+" if self.waiting > BELL_CAP else str(self.waiting)
 
 
 def notifications_bell(request):

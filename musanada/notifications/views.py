@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from musanada.core.errors import InvalidInput, NotFound
 from musanada.notifications import selectors, services
 from musanada.notifications.forms import EmailPreferencesForm
+from musanada.tickets.selectors import waiting_for
 
 
 @login_required
@@ -22,6 +23,7 @@ def notification_list(request):
     except InvalidInput as error:
         messages.error(request, str(error))
         return redirect("notifications:list")
+    first_page = not request.GET.get("after")
     next_url = None
     if page.next_cursor:
         next_url = f"{reverse('notifications:list')}?{urlencode({'after': page.next_cursor})}"
@@ -30,11 +32,16 @@ def notification_list(request):
         "notifications/list.html",
         {
             "notifications": page.items,
+            # The user's own requests that wait for them come first, whatever the notifications say.
+            "waiting": list(waiting_for(request.user)[:WAITING_SHOWN]) if first_page else [],
             "next_url": next_url,
-            "is_first_page": not request.GET.get("after"),
+            "is_first_page": first_page,
         },
     )
 
+
+# The requests waiting for the user listed above the notifications; the bell counts them all.
+WAITING_SHOWN = 20
 
 # htmx stops polling on this status: a page left open after signing out stops asking, and loses its bell.
 STOP_POLLING = 286

@@ -470,6 +470,20 @@ def origin_unit(user, code: str, roots=None) -> OrgUnit | None:
     return unit
 
 
+# A requester's requests that wait for them: information was asked for, or a resolution is to be confirmed.
+WAITING_FOR_REQUESTER = (Status.WAITING, Status.RESOLVED)
+
+
+def waiting_for(user) -> models.QuerySet:
+    """The user's own requests that wait for them, latest activity first (one range of the requester
+    index: a person's own requests are few)."""
+    return (
+        Ticket.objects.filter(policy.own_requests(user), status__in=WAITING_FOR_REQUESTER)
+        .select_related(*LIST_RELATED)
+        .order_by("-updated_at", "-id")
+    )
+
+
 PICKER_LIMIT = 12
 
 
