@@ -1,12 +1,16 @@
-"""No page is wider than the window: every role's pages, at a phone's, a tablet's, a laptop's and a large
-screen's width, in Arabic (right to left) and in French. A page that overflows pushes part of itself off
-screen, to the left in Arabic, where nobody scrolls. Screenshots of each are kept in test-artifacts/."""
+"""No page is wider than the window, and none has a serious or critical accessibility fault: every role's
+pages, at a phone's, a tablet's, a laptop's and a large screen's width, in Arabic (right to left) and in
+French. A page that overflows pushes part of itself off screen, to the left in Arabic, where nobody scrolls;
+axe-core (tests/browser/axe.py) checks what a browser can of WCAG, contrast included. Screenshots of each
+are kept in test-artifacts/."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from musanada.tickets import services
 from musanada.tickets.workflow import Priority
+from tests.browser.axe import blocking_violations
+from tests.browser.helpers import switch_language
 from tests.helpers import file_request
 from tests.mail.mails import PNG
 
@@ -40,30 +44,56 @@ def tickets(people, categories):
 
 
 def _pages(site, ticket, resolved, referred) -> dict:
+    """Each role's pages (None: signed out); a (url, status) pair where the page answers other than 200."""
     return {
-        "teacher": [site.url("home"), site.url("ticket-new"), site.url("ticket-detail", resolved.reference)],
-        "head": [site.url("home") + "?tab=desk", site.url("ticket-detail", ticket.reference)],
+        None: [site.url("login"), site.url("password-reset")],
+        "teacher": [
+            site.url("home"),
+            site.url("ticket-new"),
+            site.url("ticket-detail", resolved.reference),
+            site.url("notifications:list"),
+            (site.url("ticket-detail", "MSN-2000-999999"), 404),
+        ],
+        "head": [
+            site.url("home") + "?tab=desk",
+            site.url("ticket-detail", ticket.reference),
+            site.url("notifications:settings"),
+            site.url("api-tokens"),
+        ],
         "province": [site.url("home"), site.url("ticket-detail", referred.reference)],
         "supervisor": [
             site.url("home") + "?tab=all&priority=urgent",
             site.url("dashboard"),
             site.url("quarantine"),
+            site.url("canned-replies"),
         ],
+        "observer": [site.url("home") + "?tab=subtree"],
+        "admin": [site.url("home"), site.url("password-change")],
     }
 
 
 @pytest.mark.parametrize("language", ["ar", "fr"])
-def test_no_page_is_wider_than_the_window(site, tickets, language):
-    too_wide = {}
+def test_no_page_is_wider_than_the_window_nor_fails_an_accessibility_check(site, tickets, language):
+    too_wide, faults = {}, {}
     for username, urls in _pages(site, *tickets).items():
-        page = site.session_for(username, language=language)
+        if username is None:
+            page = site.new_page()
+            page.goto(site.url("login"))
+            switch_language(page, language)
+        else:
+            page = site.session_for(username, language=language)
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 800})
-            for number, url in enumerate(urls):
+            for number, entry in enumerate(urls):
+                url, status = entry if isinstance(entry, tuple) else (entry, 200)
                 response = page.goto(url)
-                assert response.status == 200, url
+                assert response.status == status, url
                 scroll_width = page.evaluate("document.documentElement.scrollWidth")
                 if scroll_width > width:
                     too_wide[f"{username} {url} at {width}"] = scroll_width
-                site.shoot(page, f"layout-{username}-{number}-{width}")
+                violations = blocking_violations(page)
+                if violations:
+                    faults[f"{username} {url} at {width}"] = violations
+                site.shoot(page, f"layout-{username or 'anonymous'}-{number}-{width}")
     assert too_wide == {}
+    assert faults == {}, "\n".join(f"{page}: {faults[page]}" for page in faults)

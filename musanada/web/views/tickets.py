@@ -136,6 +136,13 @@ def _render_ticket(request, ticket, *, bound=None, error=None, status=200):
     forms = _action_forms(request, ticket, offered_now, replies, bound)
     if bound is not None:
         bound.warn_files_not_kept()
+    confirm = Action.CLOSE in offered_now and Action.REOPEN in offered_now
+    # The composer's actions are written under the conversation; "confirm and close" is the next step's.
+    in_bar = [
+        form
+        for form in forms
+        if form.action not in COMPOSER_ACTIONS and not (confirm and form.action == Action.CLOSE)
+    ]
     return render(
         request,
         "web/ticket_detail.html",
@@ -143,14 +150,14 @@ def _render_ticket(request, ticket, *, bound=None, error=None, status=200):
             "ticket": ticket,
             "history": events.describe_all(history),
             "composer": _composer(forms, bound),
-            "actions": [form for form in forms if form.action not in COMPOSER_ACTIONS],
+            "actions": in_bar,
             "error": error,
             "staff_view": policy.reads_internal(user, ticket),
             "layout": _layout(request),
             "preview_types": PREVIEW_TYPES,
             "canned_replies": replies,
             # The requester's next step first: confirm or reopen a resolved request, then rate it.
-            "confirm": Action.CLOSE in offered_now and Action.REOPEN in offered_now,
+            "confirm": confirm,
             "quick_rating": Action.RATE in offered_now,
             "resolution": _resolution(user, ticket) if Action.CLOSE in offered_now else None,
         },
