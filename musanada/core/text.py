@@ -99,3 +99,14 @@ def required_text(value, field: str, message, *, max_length: int, line: bool = F
             params={"max": max_length},
         )
     return value
+
+
+# FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE: the plain-text counterpart of HTML's <bdi>.
+_ISOLATE, _POP = "\u2068", "\u2069"
+
+
+def isolated(text: str) -> str:
+    """What a person wrote (a name, a subject, a unit), set inside a sentence of a plain-text mail: it keeps
+    its own direction, so an Arabic name in a French sentence (or "Massar 6A" in an Arabic one) does not
+    pull the words around it out of order. Mail readers that ignore the marks show the text unchanged."""
+    return f"{_ISOLATE}{text}{_POP}" if text else text

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from musanada.core import files as file_store
 from musanada.core.errors import DomainError, ErrorCode, Forbidden, IllegalTransition, InvalidInput, NotFound
+from musanada.core.text import isolated
 from musanada.jobs.runner import enqueue
 from musanada.mail import parsing
 from musanada.mail.models import HeldFile, InboundMessage, Mailbox, OutboundMessage, Outcome
@@ -377,7 +378,7 @@ def _closing() -> str:
 
 
 def _greeting(user) -> str:
-    return _("Hello %(name)s,") % {"name": user.get_full_name() or user.username}
+    return _("Hello %(name)s,") % {"name": isolated(user.get_full_name() or user.username)}
 
 
 def _mail_subject(mail) -> str:
@@ -403,7 +404,8 @@ def _refusal_text(user, mail, error, advice, left_out=()):
     def paragraphs():
         return [
             _greeting(user),
-            _("Musanada could not act on your mail “%(subject)s”:") % {"subject": _mail_subject(mail)},
+            _("Musanada could not act on your mail “%(subject)s”:")
+            % {"subject": isolated(_mail_subject(mail))},
             str(error),
             *_left_out_lines(left_out),
             advice(),
@@ -421,7 +423,11 @@ def _acknowledgement_text(user, ticket, mail, left_out):
                 "Your request “%(subject)s” has been recorded under the reference %(reference)s and sent to "
                 "%(desk)s."
             )
-            % {"subject": ticket.subject, "reference": ticket.reference, "desk": localized_name(ticket.desk)},
+            % {
+                "subject": isolated(ticket.subject),
+                "reference": ticket.reference,
+                "desk": isolated(localized_name(ticket.desk)),
+            },
             *_left_out_lines(left_out),
             _("Follow it at %(url)s. To add information, answer this mail.") % {"url": _ticket_url(ticket)},
             _("This message was sent automatically by Musanada."),
@@ -435,7 +441,7 @@ def _left_out_text(user, ticket, mail, left_out):
         return [
             _greeting(user),
             _("Your mail “%(subject)s” has been added to the request %(reference)s.")
-            % {"subject": _mail_subject(mail), "reference": ticket.reference},
+            % {"subject": isolated(_mail_subject(mail)), "reference": ticket.reference},
             *_left_out_lines(left_out),
             _("Follow it at %(url)s.") % {"url": _ticket_url(ticket)},
             _closing(),

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from musanada.core.text import isolated
 from musanada.jobs.runner import enqueue_many
 from musanada.mail.models import Mailbox, OutboundMessage
 from musanada.mail.parsing import ticket_message_id
@@ -143,16 +144,17 @@ def _context(notification: Notification) -> dict:
     # A request that arrives on a desk by any way but its filing comes with what the requester wrote.
     arrived = notification.kind == NotificationKind.NEW_TICKET and event.kind != EventKind.FILED
     return {
-        "name": _person(user),
+        # Names, subjects and units are isolated in their own direction inside the mail's sentences.
+        "name": isolated(_person(user)),
         "kind": notification.get_kind_display(),
         "lines": lines,
-        "actor": _("Musanada (automatic)") if event.by_system else _person(event.actor),
+        "actor": _("Musanada (automatic)") if event.by_system else isolated(_person(event.actor)),
         "when": formats.date_format(timezone.localtime(event.created_at), "DATETIME_FORMAT"),
         "description": ticket.description.strip() if arrived else "",
         "reference": ticket.reference,
-        "subject": _one_line(ticket.subject),
+        "subject": isolated(_one_line(ticket.subject)),
         "status": ticket.get_status_display(),
-        "desk": localized_name(ticket.desk),
+        "desk": isolated(localized_name(ticket.desk)),
         "url": _public_url(reverse("ticket-detail", args=[ticket.reference])),
         "settings_url": _public_url(reverse("notifications:settings")),
         "resolved": notification.kind == NotificationKind.RESOLVED,
@@ -180,9 +182,10 @@ def notification_message(notification: Notification) -> EmailMessage | None:
     language = _language(user)
     with translation.override(language):
         context = _context(notification)
+        # The Subject header stays free of direction marks: people search their mailbox for it.
         subject = _("[%(reference)s] %(subject)s — %(what)s") % {
             "reference": context["reference"],
-            "subject": context["subject"],
+            "subject": _one_line(ticket.subject),
             "what": context["kind"],
         }
         body = _tidy(render_to_string("mail/notification.txt", context))

@@ -426,3 +426,19 @@ def test_made_up_tickets_notify_the_bell_but_queue_no_mail(smtp, people):
 
     services.ticket_reply(people["head"], ticket, body="Quel navigateur ?")
     assert list(deliver(smtp)) == ["teacher"]
+
+
+def test_names_subjects_and_desks_keep_their_own_direction_inside_a_french_mail(smtp, people):
+    teacher = people["teacher"]
+    teacher.language = "fr"
+    teacher.save(update_fields=["language"])
+    ticket = file_request(teacher, subject="Massar للقسم 6A")
+    services.ticket_reply(people["head"], ticket, body="Nous regardons.")
+    notification = Notification.objects.get(user=teacher, kind=NotificationKind.REPLY)
+
+    message = outbound.notification_message(notification)
+
+    # FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE around what people wrote; never in the Subject header.
+    assert "\u2068Massar للقسم 6A\u2069" in message.body
+    assert f"\u2068{people['head'].get_full_name()}\u2069" in message.body
+    assert "\u2068" not in message.subject and "Massar للقسم 6A" in message.subject
