@@ -644,3 +644,19 @@ def test_the_unit_filter_takes_a_code_in_small_letters(client, people):
 
     assert response.status_code == 200
     assert [listed.reference for listed in response.context["tickets"]] == [ticket.reference]
+
+
+def test_a_central_agent_reads_each_schools_province_and_academy_in_the_list(client, people, units):
+    ticket = file_request(people["teacher"])
+    services.ticket_escalate(people["head"], ticket, note="Essayé ici.")
+    services.ticket_escalate(people["province"], ticket, note="Essayé ici.")
+    services.ticket_escalate(people["region"], ticket, note="Essayé ici.")
+    client.force_login(people["central"])
+
+    with translation.override("ar"):
+        row = client.get(reverse("home")).content.decode()
+        province, academy = units["MA-01-01"].name, units["MA-01"].name
+
+    row = row[row.index(f">{ticket.reference}<") :]
+    row = row[: row.index("</tr>")]
+    assert f"(<bdi>{escape(province)} · {escape(academy)}</bdi>)" in row

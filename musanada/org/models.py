@@ -50,6 +50,18 @@ def localized_name(obj) -> str:
     return localized(obj.name_ar, obj.name_fr)
 
 
+def names_above(parent) -> list[str]:
+    """The names of the units a unit lies under, nearest first, up to two (its province and academy for a
+    school), never the national root: `parent` is the unit's parent, with its own parent loaded."""
+    names = []
+    for _level in range(2):
+        if parent is None or parent.parent_id is None:
+            break
+        names.append(localized_name(parent))
+        parent = parent.parent
+    return names
+
+
 class OrgUnit(models.Model):
     code = models.CharField(_("code"), max_length=32, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from musanada.core.errors import DomainError, InvalidInput, NotFound
+from musanada.org.models import OrgUnit, names_above
 from musanada.tickets import bulk, policy, saved_views, selectors
 from musanada.tickets.models import SavedView
 from musanada.tickets.workflow import Action
@@ -144,7 +145,7 @@ def home(request):
         context["tabs"] = [
             TabLink(key, selectors.Tab(key).label, counts.get(key), _url(kept, tab=key)) for key in tabs
         ]
-        context["tickets"] = page.items
+        context["tickets"] = _with_places(page.items)
         if page.next_cursor:
             context["next_url"] = _url(kept, after=page.next_cursor)
         context["tree"] = {
@@ -158,6 +159,16 @@ def home(request):
         }
     template = "web/_ticket_list.html" if is_htmx(request) else "web/home.html"
     return render(request, template, context, status=400 if refused_input else 200)
+
+
+def _with_places(tickets: list) -> list:
+    """The tickets, each origin with the names of its province and academy (`origin_above`): a central
+    agent tells two schools of one name apart. One query for the page, whatever its size."""
+    parent_ids = {ticket.origin_unit.parent_id for ticket in tickets} - {None}
+    parents = OrgUnit.objects.select_related("parent").in_bulk(parent_ids) if parent_ids else {}
+    for ticket in tickets:
+        ticket.origin_above = " · ".join(names_above(parents.get(ticket.origin_unit.parent_id)))
+    return tickets
 
 
 @login_required
@@ -186,24 +197,11 @@ def saved_view_remove(request, pk: int):
     return redirect("home")
 
 
-def _place(unit) -> str:
-    """A unit's name with those of the units above it, up to its academy ("school · province · academy")."""
-    names = [unit.name]
-    above = unit.parent
-    # Up to two levels, never the national root (which has no parent).
-    for _level in range(2):
-        if above is None or above.parent_id is None:
-            break
-        names.append(above.name)
-        above = above.parent
-    return " · ".join(names)
-
-
 @login_required
 def unit_picker(request):
     """The unit filter's suggestions as the user types (a `<datalist>`'s options): units in their reach."""
     units = selectors.pickable_units(request.user, request.GET.get("unit", ""))
-    options = [(unit.code, f"{unit.code} · {_place(unit)}") for unit in units]
+    options = [(unit.code, " · ".join([unit.code, unit.name, *names_above(unit.parent)])) for unit in units]
     return render(request, "web/_unit_options.html", {"options": options})
 
 
