@@ -17,7 +17,7 @@ from musanada.notifications.models import Notification, NotificationKind
 from musanada.sla import calendar
 from musanada.sla.calendar import WorkCalendar, add_working_minutes, working_minutes_between
 from musanada.sla.models import AutoEscalationRule, Holiday, LevelVisit, SlaPolicy, VisitOutcome
-from musanada.sla.services import sweep
+from musanada.sla.services import sweep, work_calendar
 from musanada.tickets import services
 from musanada.tickets.models import Event, Ticket
 from musanada.tickets.workflow import EventKind, Priority, Status
@@ -435,3 +435,22 @@ def test_the_breach_mail_tells_the_supervisor_which_target_was_missed(people, cl
     assert ticket.reference in message.subject
     with translation.override("en"):
         assert describe(notification.event).startswith("The first response target at ")
+
+
+def test_holidays_and_targets_changed_in_the_admin_count_at_the_next_action_though_they_are_cached(people):
+    day = date(2027, 3, 15)
+    assert day not in work_calendar().holidays
+    Holiday.objects.create(date=day, name_ar="عطلة", name_fr="Congé")
+    assert day in work_calendar().holidays
+    Holiday.objects.filter(date=day).delete()
+    assert day not in work_calendar().holidays
+
+    first = file_request(people["teacher"])
+    policy = SlaPolicy.objects.get(level="school", priority=first.priority)
+    policy.resolution_minutes *= 2
+    policy.save()
+    second = file_request(people["teacher"])
+    visits = {visit.ticket_id: visit for visit in LevelVisit.objects.filter(ticket__in=[first, second])}
+    first_span = visits[first.pk].resolution_due_at - visits[first.pk].arrived_at
+    second_span = visits[second.pk].resolution_due_at - visits[second.pk].arrived_at
+    assert second_span > first_span

@@ -8,8 +8,16 @@ class SlaConfig(AppConfig):
     verbose_name = _("Service levels")
 
     def ready(self):
-        from musanada.sla.services import record
+        from django.db.models.signals import post_delete, post_save
+
+        from musanada.sla.models import Holiday, SlaPolicy
+        from musanada.sla.services import forget_reference_data, record
         from musanada.tickets import reactions
 
         # The clocks follow every ticket action (musanada.tickets.reactions).
         reactions.register(record)
+        # The holidays and targets the actions read from the cache are read again once the admin changes them.
+        for model in (Holiday, SlaPolicy):
+            uid = f"sla-forget-{model.__name__}"
+            for signal in (post_save, post_delete):
+                signal.connect(forget_reference_data, sender=model, dispatch_uid=uid)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -45,15 +46,51 @@ _CLOCK_EVENTS = {
 # The calendar ----------------------------------------------------------------------------------------
 
 
+# The holidays and the targets, read by every ticket action: kept in the cache (shared by the processes when
+# a cache server is configured) and forgotten whenever the admin changes them (`forget_reference_data`,
+# connected to their saves and deletions in apps.py); past REFERENCE_SECONDS a process reads them again.
+_REFERENCE_KEY = "sla:reference-data"
+REFERENCE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class _Reference:
+    holidays: frozenset
+    # (level, priority) → (first response, resolution), in working minutes
+    targets: dict
+
+
+def _reference() -> _Reference:
+    def read() -> _Reference:
+        return _Reference(
+            holidays=frozenset(Holiday.objects.values_list("date", flat=True)),
+            targets={
+                (level, priority): (response, resolution)
+                for level, priority, response, resolution in SlaPolicy.objects.values_list(
+                    "level", "priority", "first_response_minutes", "resolution_minutes"
+                )
+            },
+        )
+
+    return cache.get_or_set(_REFERENCE_KEY, read, REFERENCE_SECONDS)
+
+
+def forget_reference_data(**_signal) -> None:
+    """The holidays or the targets changed: the next action reads them again (and once more after the
+    change commits, in case another process cached the old ones in between)."""
+    cache.delete(_REFERENCE_KEY)
+    transaction.on_commit(lambda: cache.delete(_REFERENCE_KEY))
+
+
 def work_calendar() -> calendar.WorkCalendar:
-    """The calendar of the settings (MUSANADA_SLA) with the holidays kept in the admin (one query)."""
+    """The calendar of the settings (MUSANADA_SLA) with the holidays kept in the admin."""
     config = settings.MUSANADA_SLA
     start, end = calendar.parse_hours(config["WORK_HOURS"])
     return calendar.WorkCalendar(
         work_days=frozenset(day - 1 for day in config["WORK_DAYS"]),
         start=start,
         end=end,
-        holidays=frozenset(Holiday.objects.values_list("date", flat=True)),
+        holidays=_reference().holidays,
         zone=timezone.get_default_timezone(),
     )
 
@@ -93,13 +130,14 @@ class _Recorder:
     def open(self) -> None:
         desk = self.ticket.desk
         visit = LevelVisit(ticket=self.ticket, desk=desk, level=desk.level, arrived_at=self.now)
-        target = SlaPolicy.objects.filter(level=desk.level, priority=self.ticket.priority).first()
+        target = _reference().targets.get((desk.level, self.ticket.priority))
         if target is not None:
+            response, resolution = target
             add, share = calendar.add_working_minutes, _risk_share()
-            visit.response_due_at = add(self.calendar, self.now, target.first_response_minutes)
-            visit.resolution_due_at = add(self.calendar, self.now, target.resolution_minutes)
-            visit.response_risk_at = add(self.calendar, self.now, target.first_response_minutes * share)
-            visit.resolution_risk_at = add(self.calendar, self.now, target.resolution_minutes * share)
+            visit.response_due_at = add(self.calendar, self.now, response)
+            visit.resolution_due_at = add(self.calendar, self.now, resolution)
+            visit.response_risk_at = add(self.calendar, self.now, response * share)
+            visit.resolution_risk_at = add(self.calendar, self.now, resolution * share)
         visit.save()
         self._visit, self._visit_loaded = visit, True
 
