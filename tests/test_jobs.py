@@ -393,3 +393,12 @@ def test_a_real_celery_worker_runs_a_committed_job_through_redis(
     assert Job.objects.get(pk=queued.pk).status == JobStatus.DONE
     ticket.refresh_from_db()
     assert ticket.status == Status.CLOSED
+
+
+def test_queueing_many_keeps_a_job_whose_key_exists_and_adds_the_others_in_one_statement(db):
+    existing = enqueue("tests.record", {"n": 1}, key="record:1")
+    with CaptureQueriesContext(connection) as statements:
+        jobs = enqueue_many("tests.record", [({"n": 1}, "record:1"), ({"n": 2}, "record:2")])
+    assert len(statements.captured_queries) == 1
+    assert jobs[0].pk == existing.pk and Job.objects.get(pk=existing.pk).payload == {"n": 1}
+    assert Job.objects.filter(key="record:2").count() == 1 and jobs[1].pk != existing.pk

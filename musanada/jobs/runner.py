@@ -110,17 +110,21 @@ def enqueue_many(name: str, items) -> list[Job]:
     """Queue one job `name` per (payload, key) of `items` in one insert, inside the caller's transaction.
 
     Meant for keys that are new by construction (the id of a row the same transaction just created), such as
-    one mail per notification of an action. Should a key exist after all, each item goes through `enqueue`,
-    which keeps the existing job: the caller's action is never undone by a duplicate.
+    one mail per notification of an action. Should a key exist after all, the existing job is kept and
+    returned: the caller's action is never undone by a duplicate.
     """
     items = list(items)
     if not items:
         return []
-    try:
-        with transaction.atomic():
-            created = Job.objects.bulk_create([_new_job(name, payload, key) for payload, key in items])
-    except IntegrityError:
-        return [enqueue(name, payload, key=key) for payload, key in items]
+    # One statement, no savepoint around it: a key that exists after all keeps its job (only its key is
+    # "updated", to itself), whose id comes back like the new ones'. Handing an existing job off again is
+    # harmless: a worker runs a job only if it is still queued and due.
+    created = Job.objects.bulk_create(
+        [_new_job(name, payload, key) for payload, key in items],
+        update_conflicts=True,
+        unique_fields=["key"],
+        update_fields=["key"],
+    )
     for queued in created:
         _hand_off_on_commit(queued.pk)
     return created

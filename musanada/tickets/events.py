@@ -29,9 +29,12 @@ class _Names:
     """Unit, category and people's names for a batch of events, fetched in a query each (none when the
     events name none)."""
 
-    def __init__(self, events):
+    def __init__(self, events, known_units=()):
         unit_codes, category_codes = _codes(events)
-        self.units = {unit.code: localized_name(unit) for unit in OrgUnit.objects.filter(code__in=unit_codes)}
+        self.units = {unit.code: localized_name(unit) for unit in known_units if unit.code in unit_codes}
+        missing = unit_codes - self.units.keys()
+        for unit in OrgUnit.objects.filter(code__in=missing) if missing else ():
+            self.units[unit.code] = localized_name(unit)
         usernames = {
             (event.data or {}).get("assignee") for event in events if event.kind == EventKind.ASSIGNED
         }
@@ -119,10 +122,11 @@ def _describe(event, names: _Names) -> str:
     return str(EventKind(kind).label)
 
 
-def describe_all(events) -> list[tuple]:
-    """(event, text) for each event, with the names looked up once for the whole history."""
+def describe_all(events, known_units=()) -> list[tuple]:
+    """(event, text) for each event, with the names looked up once for the whole history; `known_units`
+    (the ticket's desk and origin, already loaded) are not looked up again."""
     events = list(events)
-    names = _Names(events)
+    names = _Names(events, known_units)
     return [(event, _describe(event, names)) for event in events]
 
 

@@ -84,7 +84,7 @@ def ticket_out(ticket) -> dict:
 def ticket_detail_out(user, ticket) -> dict:
     history = policy.visible_events(user, ticket).select_related("actor").prefetch_related("attachments")
     items = []
-    for event, text in events.describe_all(history):
+    for event, text in events.describe_all(history, known_units=(ticket.desk, ticket.origin_unit)):
         items.append(
             {
                 "id": event.pk,

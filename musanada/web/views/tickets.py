@@ -148,7 +148,7 @@ def _render_ticket(request, ticket, *, bound=None, error=None, status=200):
         "web/ticket_detail.html",
         {
             "ticket": ticket,
-            "history": events.describe_all(history),
+            "history": events.describe_all(history, known_units=(ticket.desk, ticket.origin_unit)),
             "composer": _composer(forms, bound),
             "actions": in_bar,
             "error": error,
