@@ -211,7 +211,8 @@ def _acting(actor, ticket: Ticket, action: str, version: int | None):
     expected = ticket.version if version is None else int(version)
     with file_store.kept_if_committed(), transaction.atomic():
         try:
-            current = Ticket.objects.select_related("desk", "category__owner", "origin_unit").get(
+            # The desk above is read by referrals and returns: with the ticket, in the same query.
+            current = Ticket.objects.select_related("desk__parent", "category__owner", "origin_unit").get(
                 pk=ticket.pk
             )
         except Ticket.DoesNotExist:
