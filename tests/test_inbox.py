@@ -660,3 +660,18 @@ def test_a_central_agent_reads_each_schools_province_and_academy_in_the_list(cli
     row = row[row.index(f">{ticket.reference}<") :]
     row = row[: row.index("</tr>")]
     assert f"(<bdi>{escape(province)} · {escape(academy)}</bdi>)" in row
+
+
+def test_what_people_typed_is_escaped_in_the_list_rows(client, people):
+    # The rows are written in Python (web/rows.py): a subject or a name that holds markup stays text.
+    people["teacher"].first_name = "<b>Souad</b>"
+    people["teacher"].save(update_fields=["first_name"])
+    ticket = file_request(people["teacher"], subject='<img src=x onerror="alert(1)"> Massar')
+    client.force_login(people["head"])
+
+    page = client.get(reverse("home"), {"tab": "desk"}).content.decode()
+
+    row = page[page.index(f">{ticket.reference}<") :]
+    row = row[: row.index("</tr>")]
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; Massar" in row and "<img src=x" not in row
+    assert "&lt;b&gt;Souad&lt;/b&gt;" in row and "<b>Souad" not in row

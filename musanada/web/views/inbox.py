@@ -20,10 +20,12 @@ from django.views.decorators.vary import vary_on_headers
 
 from musanada.core.errors import DomainError, InvalidInput, NotFound
 from musanada.org.models import OrgUnit, names_above
+from musanada.sla.services import clocks_for
 from musanada.tickets import bulk, policy, saved_views, selectors
 from musanada.tickets.models import SavedView
 from musanada.tickets.workflow import Action
 from musanada.web.forms import BulkForm, InboxFilterForm
+from musanada.web.rows import inbox_rows
 from musanada.web.views.tickets import is_htmx
 
 # The parameters a link keeps when it changes only the tab, the page or the unit.
@@ -146,6 +148,12 @@ def home(request):
             TabLink(key, selectors.Tab(key).label, counts.get(key), _url(kept, tab=key)) for key in tabs
         ]
         context["tickets"] = _with_places(page.items)
+        context["rows"] = inbox_rows(
+            context["tickets"],
+            reader=user,
+            clocks=clocks_for(context["tickets"]),
+            pick=context["bulk_form"] is not None,
+        )
         if page.next_cursor:
             context["next_url"] = _url(kept, after=page.next_cursor)
         context["tree"] = {
