@@ -644,7 +644,7 @@ def test_a_language_chosen_on_the_sign_in_page_is_kept_on_the_account(client, pe
     assert 'lang="fr"' in page.content.decode()
 
 
-def test_select_boxes_written_in_python_are_djangos_markup_exactly():
+def test_select_boxes_inputs_and_text_areas_written_in_python_are_djangos_markup_exactly():
     stock, ours = DjangoTemplates(), FormRenderer()
     choices = [
         ("", "---------"),
@@ -662,6 +662,22 @@ def test_select_boxes_written_in_python_are_djangos_markup_exactly():
         (forms.NullBooleanSelect(), True),
     ]
     for widget, value in widgets:
+        assert widget.render("c", value, renderer=ours) == widget.render("c", value, renderer=stock)
+    # Inputs and text areas too, with values and attributes that need escaping.
+    fields = [
+        (
+            forms.TextInput(attrs={"id": "id_q", "maxlength": 200, "dir": "auto", "required": True}),
+            'a "b" <c>',
+        ),
+        (forms.HiddenInput(), 7),
+        (forms.NumberInput(attrs={"min": 1}), None),
+        (forms.PasswordInput(render_value=False), "secret"),
+        (forms.EmailInput(), "x@example.ma"),
+        (forms.FileInput(attrs={"accept": ".png,.pdf", "data-max-files": 10}), None),
+        (forms.Textarea(attrs={"rows": 4, "dir": "auto", "aria-invalid": "true"}), "ligne 1\n<b>& ligne 2"),
+        (forms.Textarea(), ""),
+    ]
+    for widget, value in fields:
         assert widget.render("c", value, renderer=ours) == widget.render("c", value, renderer=stock)
     # Every form of the product renders with it.
     assert isinstance(get_default_renderer(), FormRenderer)

@@ -1,9 +1,10 @@
-"""The form renderer: Django's own, with the select boxes written in Python.
+"""The form renderer: Django's own, with the select boxes, inputs and text areas written in Python.
 
 The stock select renders two templates per option (the option, then its attributes): the inbox's filters and
 a ticket's action forms hold a hundred or more options (categories and their topics, units, agents): written
-here, the inbox's filter form takes 17 ms instead of 40 (profiled). The markup is Django's, character for
-character (tests/test_web.py compares them).
+here, the inbox's filter form takes 17 ms instead of 40 (profiled). An input or a text area is two templates
+(the widget, then its attributes), and a desk's ticket page holds some forty of them. The markup is
+Django's, character for character (tests/test_web.py compares them).
 """
 
 from django.forms.renderers import DjangoTemplates
@@ -11,6 +12,12 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 SELECT = "django/forms/widgets/select.html"
+TEXTAREA = "django/forms/widgets/textarea.html"
+# The widgets whose template is Django's input.html included as is.
+INPUTS = frozenset(
+    f"django/forms/widgets/{kind}.html"
+    for kind in ("input", "text", "hidden", "number", "email", "password", "file", "url", "tel", "search")
+)
 
 
 def _attrs(attrs: dict) -> str:
@@ -46,10 +53,37 @@ def select_html(widget: dict) -> str:
     return mark_safe("".join(parts))
 
 
+def input_html(widget: dict) -> str:
+    """An input from the context of Django's `Input` widgets (type, name, value, attrs)."""
+    value = widget["value"]
+    shown = format_html(' value="{}"', str(value)) if value is not None else ""
+    return format_html(
+        '<input type="{}" name="{}"{}{}>',
+        widget["type"],
+        widget["name"],
+        shown,
+        mark_safe(_attrs(widget["attrs"])),
+    )
+
+
+def textarea_html(widget: dict) -> str:
+    """A text area from the context of Django's `Textarea` widget."""
+    return format_html(
+        '<textarea name="{}"{}>\n{}</textarea>',
+        widget["name"],
+        mark_safe(_attrs(widget["attrs"])),
+        widget["value"] or "",
+    )
+
+
 class FormRenderer(DjangoTemplates):
-    """Django's template renderer, but select boxes are written by `select_html`."""
+    """Django's template renderer, but select boxes, inputs and text areas are written in Python."""
 
     def render(self, template_name, context, request=None):
         if template_name == SELECT:
             return select_html(context["widget"])
+        if template_name in INPUTS:
+            return input_html(context["widget"])
+        if template_name == TEXTAREA:
+            return textarea_html(context["widget"])
         return super().render(template_name, context, request)
