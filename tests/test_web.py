@@ -760,3 +760,34 @@ def test_the_header_offers_tokens_to_desks_and_the_administration_to_staff_only(
         client.force_login(people[username])
         page = client.get(reverse("home")).content.decode()
         assert (tokens in page, administration in page) == (sees_tokens, sees_administration), username
+
+
+def test_every_field_of_the_products_forms_renders_as_djangos_templates_would(people):
+    # The renderer writes fields, labels and error lists in Python: the markup must stay Django's, for every
+    # field of the pages' forms, bound with errors and unbound. Each form is built twice, once per renderer
+    # (a form's fields keep the renderer they were made with).
+    from musanada.web.forms import ACTION_FORMS, BulkForm, InboxFilterForm, NewTicketForm
+
+    ticket = file_request(people["teacher"])
+    head, teacher = people["head"], people["teacher"]
+    makers = [
+        lambda renderer: NewTicketForm(user=teacher, renderer=renderer),
+        lambda renderer: NewTicketForm({"subject": "", "description": "x"}, user=teacher, renderer=renderer),
+        lambda renderer: InboxFilterForm({"q": "<b>", "age": "x"}, user=head, renderer=renderer),
+        lambda renderer: BulkForm({"action": "assign", "assignee": "0"}, user=head, renderer=renderer),
+    ]
+    for form_class in ACTION_FORMS.values():
+        makers.append(lambda renderer, c=form_class: c(ticket=ticket, user=head, renderer=renderer))
+        makers.append(
+            lambda renderer, c=form_class: c({"version": "x"}, ticket=ticket, user=head, renderer=renderer)
+        )
+    stock = DjangoTemplates()
+    for make in makers:
+        ours, theirs = make(None), make(stock)
+        assert isinstance(ours.renderer, FormRenderer)
+        for form in (ours, theirs):
+            if form.is_bound:
+                form.is_valid()
+        for name in ours.fields:
+            assert ours[name].as_field_group() == theirs[name].as_field_group(), (type(ours).__name__, name)
+        assert str(ours.non_field_errors()) == str(theirs.non_field_errors())

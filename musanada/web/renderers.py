@@ -13,6 +13,9 @@ from django.utils.safestring import mark_safe
 
 SELECT = "django/forms/widgets/select.html"
 TEXTAREA = "django/forms/widgets/textarea.html"
+FIELD = "django/forms/field.html"
+LABEL = "django/forms/label.html"
+ERRORS = "django/forms/errors/list/default.html"
 # The widgets whose template is Django's input.html included as is.
 INPUTS = frozenset(
     f"django/forms/widgets/{kind}.html"
@@ -76,6 +79,55 @@ def textarea_html(widget: dict) -> str:
     )
 
 
+def label_html(context: dict) -> str:
+    """A field's label (or legend) from the context of Django's label.html."""
+    if not context["use_tag"]:
+        return conditional_escape(context["label"])
+    tag = context["tag"]
+    return format_html("<{}{}>{}</{}>", tag, mark_safe(_attrs(context["attrs"] or {})), context["label"], tag)
+
+
+def errors_html(context: dict) -> str:
+    """A field's or form's error list from the context of Django's errors/list/ul.html."""
+    errors = context["errors"]
+    if not errors:
+        return ""
+    field_id = getattr(errors, "field_id", None)
+    identifier = format_html(' id="{}_error"', field_id) if field_id else ""
+    items = "".join(format_html("<li>{}</li>", error) for error in errors)
+    return format_html('<ul class="{}"{}>{}</ul>', context["error_class"], identifier, mark_safe(items))
+
+
+def field_html(field) -> str:
+    """A field with its label, help and errors: Django's field.html (`as_field_group`), as its renderer
+    returns it (stripped)."""
+    parts = []
+    if field.use_fieldset:
+        described = field.aria_describedby
+        parts.append(
+            format_html(
+                "\n  <fieldset{}>\n  ", format_html(' aria-describedby="{}"', described) if described else ""
+            )
+        )
+        parts.append(conditional_escape(field.legend_tag()) if field.label else "")
+        parts.append("\n")
+    else:
+        parts.append("\n  ")
+        parts.append(conditional_escape(field.label_tag()) if field.label else "")
+        parts.append("\n")
+    parts.append("\n")
+    if field.help_text:
+        identifier = format_html(' id="{}_helptext"', field.auto_id) if field.auto_id else ""
+        parts.append(format_html('<div class="helptext"{}>{}</div>', identifier, mark_safe(field.help_text)))
+    parts.append("\n")
+    parts.append(conditional_escape(field.errors))
+    parts.append("\n")
+    parts.append(conditional_escape(field))
+    if field.use_fieldset:
+        parts.append("</fieldset>")
+    return mark_safe("".join(str(part) for part in parts).strip())
+
+
 class FormRenderer(DjangoTemplates):
     """Django's template renderer, but select boxes, inputs and text areas are written in Python."""
 
@@ -86,4 +138,10 @@ class FormRenderer(DjangoTemplates):
             return input_html(context["widget"])
         if template_name == TEXTAREA:
             return textarea_html(context["widget"])
+        if template_name == LABEL:
+            return label_html(context)
+        if template_name == ERRORS:
+            return errors_html(context)
+        if template_name == FIELD:
+            return field_html(context["field"])
         return super().render(template_name, context, request)
