@@ -96,6 +96,8 @@ class Reach:
     subtree_paths: tuple
     # The units at the top of those subtrees (the keys of `access_keys` that name them).
     subtree_ids: frozenset = frozenset()
+    # The desks they supervise (among `desk_ids`).
+    supervised_ids: frozenset = frozenset()
 
 
 def reach(user) -> Reach:
@@ -103,7 +105,7 @@ def reach(user) -> Reach:
     cached = getattr(user, "_musanada_reach", None)
     if cached is not None:
         return cached
-    desk_ids, paths = set(), {}
+    desk_ids, supervised, paths = set(), set(), {}
     if _is_person(user) and not is_system(user):
         rows = Membership.objects.filter(user=user, is_active=True, unit__is_active=True).values_list(
             "unit_id", "unit__path", "role"
@@ -111,11 +113,13 @@ def reach(user) -> Reach:
         for unit_id, path, role in rows:
             if role in DESK_ROLES:
                 desk_ids.add(unit_id)
+            if role == Role.SUPERVISOR:
+                supervised.add(unit_id)
             if role in SUBTREE_ROLES:
                 paths[path] = unit_id
     # A path inside another adds nothing: keep the outermost ones only.
     outer = tuple(sorted(p for p in paths if not any(p != o and p.startswith(o) for o in paths)))
-    result = Reach(frozenset(desk_ids), outer, frozenset(paths[p] for p in outer))
+    result = Reach(frozenset(desk_ids), outer, frozenset(paths[p] for p in outer), frozenset(supervised))
     if not is_system(user):
         user._musanada_reach = result
     return result
@@ -195,10 +199,7 @@ def _is_administrator(user) -> bool:
 
 
 def _supervised_desks(user) -> frozenset:
-    if not _is_person(user) or is_system(user):
-        return frozenset()
-    memberships = _desk_memberships().filter(user=user, role=Role.SUPERVISOR)
-    return frozenset(memberships.values_list("unit_id", flat=True))
+    return reach(user).supervised_ids
 
 
 def writes_canned_replies(user, unit: OrgUnit | None = None) -> bool:
