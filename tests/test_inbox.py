@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.html import escape
 
 from musanada.core.errors import InvalidInput
+from musanada.org.models import Membership, Role
 from musanada.tickets import policy, selectors, services
 from musanada.tickets.models import Ticket
 from musanada.tickets.workflow import Priority, Status
@@ -675,3 +676,23 @@ def test_what_people_typed_is_escaped_in_the_list_rows(client, people):
     row = row[: row.index("</tr>")]
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; Massar" in row and "<img src=x" not in row
     assert "&lt;b&gt;Souad&lt;/b&gt;" in row and "<b>Souad" not in row
+
+
+def test_the_origins_province_and_academy_cost_one_query_however_many_provinces_the_page_holds(
+    client, people, units
+):
+    # An academy's or a central agent's page holds schools of many provinces: naming them must not cost a
+    # query per province.
+    def count_queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("home"), {"tab": "subtree"}).status_code == 200
+        return len(captured.captured_queries)
+
+    file_request(people["teacher"])
+    client.force_login(people["supervisor"])
+    one_province = count_queries()
+    Membership.objects.create(user=people["teacher"], unit=units["01301C"], role=Role.STAFF)
+    file_request(people["teacher"], unit=units["01301C"])
+    page = client.get(reverse("home"), {"tab": "subtree"}).content.decode()
+    assert page.count(escape(units["MA-01"].name)) >= 2
+    assert count_queries() == one_province

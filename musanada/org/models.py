@@ -54,10 +54,10 @@ def names_above(parent) -> list[str]:
     """The names of the units a unit lies under, nearest first, up to two (its province and academy for a
     school), never the national root: `parent` is the unit's parent, with its own parent loaded."""
     names = []
-    for _level in range(2):
-        if parent is None or parent.parent_id is None:
-            break
+    while parent is not None and parent.parent_id is not None:
         names.append(localized_name(parent))
+        if len(names) == 2:
+            break
         parent = parent.parent
     return names
 
