@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.html import escape
 
 from musanada.core.errors import InvalidInput
+from musanada.core.text import search_document
 from musanada.org.models import Membership, Role
 from musanada.tickets import policy, selectors, services
 from musanada.tickets.models import Ticket
@@ -300,6 +301,7 @@ def test_a_requester_gets_no_origin_unit_filter_and_a_forged_one_lists_nothing(c
         ("إدخال النقط", {"fresh"}),
         ("النقط", {"fresh"}),
         ("النُّقَط", {"fresh"}),  # with tashkeel
+        ("الن\u200fقط", {"fresh"}),  # a right-to-left mark typed inside the word
         ("reinitialisation", {"french"}),  # typed without the accent
         ("RÉINITIALISATION mot", {"french"}),
         ("bloque", {"french"}),  # a word of the description
@@ -696,3 +698,31 @@ def test_the_origins_province_and_academy_cost_one_query_however_many_provinces_
     page = client.get(reverse("home"), {"tab": "subtree"}).content.decode()
     assert page.count(escape(units["MA-01"].name)) >= 2
     assert count_queries() == one_province
+
+
+def test_a_word_stored_with_an_invisible_mark_inside_is_found_by_its_plain_spelling(client, people):
+    ticket = file_request(
+        people["teacher"], subject="تعذر الولوج إلى مس\u200fار", description="الر\u200dمز لا يعمل."
+    )
+    client.force_login(people["teacher"])
+    for query in ("مسار", "الرمز", "مس\u200fار"):
+        assert [t.reference for t in get(client, tab="all", q=query).context["tickets"]] == [ticket.reference]
+
+
+def test_the_migration_folds_again_the_search_text_stored_with_marks_inside_words(people):
+    ticket = file_request(people["teacher"], subject="مس\u200fار", description="الر\u200dمز لا يعمل.")
+    untouched = file_request(people["teacher"], subject="طابعة", description="لا تعمل.")
+    # As the folding before this change stored them: the marks kept.
+    Ticket.objects.filter(pk=ticket.pk).update(
+        search_text=f"مس\u200fار الر\u200dمز لا يعمل. {ticket.reference}"
+    )
+    before = Ticket.objects.get(pk=untouched.pk).search_text
+
+    migration = importlib.import_module("musanada.tickets.migrations.0013_fold_invisible_marks")
+    migration.refold(apps, None)
+
+    assert Ticket.objects.get(pk=ticket.pk).search_text == search_document(
+        ticket.subject, ticket.description, ticket.reference
+    )
+    assert "\u200f" not in Ticket.objects.get(pk=ticket.pk).search_text
+    assert Ticket.objects.get(pk=untouched.pk).search_text == before

@@ -21,6 +21,13 @@ from musanada.core.text import MAX_TERMS, normalize, search_document, search_ter
         ("reinitialisation", "Réinitialisation"),  # French accents
         ("ecole", "ÉCOLE"),  # case and accent
         ("msn-2026-000123", "MSN-٢٠٢٦-٠٠٠١٢٣"),  # Arabic-Indic digits
+        ("مسار", "مس\u200fار"),  # a right-to-left mark inside the word
+        ("مسار", "\u200eمسار\u200f"),  # marks around it, as bidi-aware editors add them
+        ("النقط", "ال\u200dنقط"),  # zero-width joiner
+        ("التلاميذ", "الت\u200cلاميذ"),  # zero-width non-joiner
+        ("مسار", "\u061cمسار"),  # Arabic letter mark
+        ("motdepasse", "mot\u00addepasse"),  # soft hyphen
+        ("massar", "\ufeffmas\u200bsar"),  # byte-order mark, zero-width space
     ],
 )
 def test_typed_and_stored_spellings_fold_to_the_same_text(typed, stored):

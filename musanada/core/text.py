@@ -34,7 +34,8 @@ MAX_TERMS = 10
 
 
 def normalize(text: str) -> str:
-    """Fold `text` to its search spelling: lower case, no accents or tashkeel, one form per Arabic letter.
+    """Fold `text` to its search spelling: lower case, no accents or tashkeel, no invisible marks, one form
+    per Arabic letter.
 
     Decomposition (NFKD) turns أ إ آ ؤ ئ into their base letter plus a combining hamza or madda, and é into
     e plus an accent; dropping every combining mark then removes those, the tashkeel and the accents at once.
@@ -42,7 +43,12 @@ def normalize(text: str) -> str:
     if not text:
         return ""
     folded = unicodedata.normalize("NFKD", text.casefold())
-    bare = "".join(char for char in folded if not unicodedata.combining(char))
+    # Combining marks go, and so do the invisible format characters (category Cf: the marks LRM, RLM and
+    # ALM, zero-width joiners and spaces, the byte-order mark, soft hyphens) that keyboards and copied text
+    # leave inside words: "مسار" typed with a right-to-left mark in it is still "مسار".
+    bare = "".join(
+        char for char in folded if not unicodedata.combining(char) and unicodedata.category(char) != "Cf"
+    )
     return _SPACES.sub(" ", bare.translate(_LETTERS)).strip()
 
 
