@@ -1,7 +1,7 @@
 """Counting events per key in fixed windows, in the cache: how many sign-in failures, reset requests or bad
 tokens one address or one account made lately.
 
-The cache is Redis in production (`REDIS_URL`), shared by every process, so a limit holds across the
+The cache is Redis in production (`CACHE_URL`), shared by every process, so a limit holds across the
 deployment; without Redis each process counts on its own (docs/operations.md, "Sign-in and accounts").
 """
 

@@ -378,7 +378,7 @@ def _closing() -> str:
 
 
 def _greeting(user) -> str:
-    return _("Hello %(name)s,") % {"name": isolated(user.get_full_name() or user.username)}
+    return _("Hello %(name)s,") % {"name": isolated(str(user))}
 
 
 def _mail_subject(mail) -> str:

@@ -108,10 +108,6 @@ def _one_line(text: str) -> str:
     return " ".join((text or "").split())
 
 
-def _person(user) -> str:
-    return user.get_full_name() or user.username
-
-
 def _public_url(path: str) -> str:
     return settings.MUSANADA["PUBLIC_URL"] + path
 
@@ -145,10 +141,10 @@ def _context(notification: Notification) -> dict:
     arrived = notification.kind == NotificationKind.NEW_TICKET and event.kind != EventKind.FILED
     return {
         # Names, subjects and units are isolated in their own direction inside the mail's sentences.
-        "name": isolated(_person(user)),
+        "name": isolated(str(user)),
         "kind": notification.get_kind_display(),
         "lines": lines,
-        "actor": _("Musanada (automatic)") if event.by_system else isolated(_person(event.actor)),
+        "actor": _("Musanada (automatic)") if event.by_system else isolated(str(event.actor)),
         "when": formats.date_format(timezone.localtime(event.created_at), "DATETIME_FORMAT"),
         "description": ticket.description.strip() if arrived else "",
         "reference": ticket.reference,

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -13,6 +13,7 @@ from musanada.core.errors import InvalidInput, NotFound
 from musanada.notifications import selectors, services
 from musanada.notifications.forms import EmailPreferencesForm
 from musanada.tickets.selectors import waiting_for
+from musanada.web.security import safe_next
 
 
 @login_required
@@ -59,12 +60,7 @@ def bell(request):
 
 
 def _back(request):
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect("notifications:list")
+    return redirect(safe_next(request, request.POST.get("next"), "notifications:list"))
 
 
 def _mark_read(request, pk):

@@ -10,7 +10,6 @@ from django.contrib.auth import login, logout
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from joserfc.errors import JoseError
@@ -18,6 +17,7 @@ from joserfc.errors import JoseError
 from musanada.org.services import user_set_language
 from musanada.sso import services
 from musanada.sso.provider import ProviderMisconfigured, oidc_client, oidc_settings, provider_metadata
+from musanada.web.security import safe_next
 from musanada.web.views.account import CHOSEN_LANGUAGE
 
 logger = logging.getLogger(__name__)
@@ -40,19 +40,11 @@ def _failed(request, message: str, status: int):
     return render(request, "sso/failed.html", {"message": message}, status=status)
 
 
-def _safe_next(request, target: str | None) -> str:
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return resolve_url(settings.LOGIN_REDIRECT_URL)
-
-
 @require_GET
 def sign_in(request):
     """Send the browser to the provider, remembering state, nonce and PKCE verifier in the session."""
     conf = _settings_or_404()
-    request.session[NEXT] = _safe_next(request, request.GET.get("next"))
+    request.session[NEXT] = safe_next(request, request.GET.get("next"), settings.LOGIN_REDIRECT_URL)
     try:
         provider_metadata(conf)
         return oidc_client(conf).authorize_redirect(
@@ -104,7 +96,7 @@ def callback(request):
     request.session[ID_TOKEN] = token["id_token"]
     if chosen:
         user_set_language(result.user, chosen)
-    return HttpResponseRedirect(_safe_next(request, target))
+    return HttpResponseRedirect(safe_next(request, target, settings.LOGIN_REDIRECT_URL))
 
 
 @require_POST

@@ -40,7 +40,7 @@ class _Names:
         }
         usernames.discard(None)
         people = get_user_model().objects.filter(username__in=usernames) if usernames else ()
-        self.people = {person.username: person.get_full_name() or person.username for person in people}
+        self.people = {person.username: str(person) for person in people}
         self.categories = {
             category.code: str(category)
             for category in Category.objects.select_related("parent").filter(code__in=category_codes)

@@ -195,7 +195,7 @@ def filing_roles(user, unit: OrgUnit) -> set:
 
 
 def _is_administrator(user) -> bool:
-    return _is_person(user) and user.is_active and user.is_superuser
+    return _is_person(user) and user.is_superuser
 
 
 def _supervised_desks(user) -> frozenset:

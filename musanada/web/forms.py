@@ -268,16 +268,11 @@ def _action_form(spec: actions.ActionSpec) -> type[ActionForm]:
 ACTION_FORMS = {spec.action: _action_form(spec) for spec in actions.SPECS}
 
 
-class PersonField(forms.ModelChoiceField):
-    def label_from_instance(self, person):
-        return person.get_full_name() or person.username
-
-
 class BulkForm(forms.Form):
     """The list's "with the selected requests" bar: the action, and what it asks for (an agent, a text)."""
 
     action = forms.ChoiceField(label=_("With the selected requests"))
-    assignee = PersonField(
+    assignee = forms.ModelChoiceField(
         label=_("Agent"),
         queryset=None,
         required=False,

@@ -11,35 +11,9 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from musanada.sla.templatetags.sla import clock_html
+from musanada.tickets.selectors import WAITING_FOR_REQUESTER
 from musanada.tickets.workflow import Priority, Status
-
-# A request that waits for its requester: information asked for, or a resolution to confirm.
-_WAITING = (Status.WAITING, Status.RESOLVED)
-
-
-def _person(user) -> str:
-    return user.get_full_name() or user.username
-
-
-def sla_badge(clock) -> SafeString:
-    """A list's service-level cell: the hours alone in a badge, the sentence for screen readers."""
-    if clock is None:
-        return mark_safe('<span class="muted">—</span>')
-    late = clock.state == "breached"
-    sentence = (_("%(time)s working hours late") if late else _("%(time)s working hours left")) % {
-        "time": clock.hours_left
-    }
-    badge = {"breached": _("Breached"), "paused": _("Clock paused"), "at_risk": _("At risk")}.get(clock.state)
-    return format_html(
-        '<span class="sla sla-compact sla-{}" data-sla="{}" data-minutes-left="{}">{}'
-        '<span class="hours" dir="ltr" aria-label="{}">{}</span></span>',
-        clock.state,
-        clock.state,
-        clock.minutes_left,
-        format_html('<span class="badge sla-badge">{}</span> ', badge) if badge else "",
-        sentence,
-        clock.hours_left,
-    )
 
 
 def _request_cell(ticket) -> SafeString:
@@ -52,7 +26,7 @@ def _request_cell(ticket) -> SafeString:
         ticket.reference,
         url,
         ticket.subject,
-        _person(ticket.requester),
+        str(ticket.requester),
         ticket.origin_unit.name,
         ticket.origin_unit.code,
         format_html(" (<bdi>{}</bdi>)", above) if above else "",
@@ -62,7 +36,7 @@ def _request_cell(ticket) -> SafeString:
 
 def _desk_cell(ticket, label: str, assigned_to: str) -> SafeString:
     assignee = (
-        format_html('<span class="meta">{} <bdi>{}</bdi></span>', assigned_to, _person(ticket.assignee))
+        format_html('<span class="meta">{} <bdi>{}</bdi></span>', assigned_to, str(ticket.assignee))
         if ticket.assignee_id
         else ""
     )
@@ -84,7 +58,7 @@ def inbox_rows(tickets, *, reader, clocks: dict, pick: bool) -> SafeString:
     priorities = {value: str(label) for value, label in Priority.choices}
     rows = []
     for ticket in tickets:
-        mine = ticket.requester_id == reader.pk and ticket.status in _WAITING
+        mine = ticket.requester_id == reader.pk and ticket.status in WAITING_FOR_REQUESTER
         updated = timezone.localtime(ticket.updated_at)
         box = '<td class="pick"><input type="checkbox" name="tickets" value="{}" aria-label="{}"></td>\n'
         rows += [
@@ -107,7 +81,11 @@ def inbox_rows(tickets, *, reader, clocks: dict, pick: bool) -> SafeString:
                 updated.isoformat(),
                 formats.date_format(updated, "SHORT_DATETIME_FORMAT"),
             ),
-            format_html('<td data-label="{}">{}</td>\n</tr>\n', time_label, sla_badge(clocks.get(ticket.pk))),
+            format_html(
+                '<td data-label="{}">{}</td>\n</tr>\n',
+                time_label,
+                clock_html(clocks.get(ticket.pk), compact=True),
+            ),
         ]
     # Each part is escaped or marked safe above.
     return mark_safe("".join(rows))

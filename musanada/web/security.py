@@ -5,7 +5,9 @@ signed-in page is never kept, and a session ends after a working day or an idle 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpResponseBadRequest
+from django.shortcuts import resolve_url
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from musanada.core.errors import ErrorCode
@@ -77,3 +79,13 @@ class SessionTimeoutMiddleware:
             elif seen is None or now - seen > SEEN_PRECISION:
                 request.session[SEEN] = now
         return self.get_response(request)
+
+
+def safe_next(request, target: str | None, default: str) -> str:
+    """Where to go after a form: `target` (a page's "next") when it stays on this site, else `default` (a URL
+    or a URL name). Never a redirect to another site."""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return resolve_url(default)

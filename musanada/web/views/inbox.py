@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -26,6 +26,7 @@ from musanada.tickets.models import SavedView
 from musanada.tickets.workflow import Action
 from musanada.web.forms import BulkForm, InboxFilterForm
 from musanada.web.rows import inbox_rows
+from musanada.web.security import safe_next
 from musanada.web.views.tickets import is_htmx
 
 # The parameters a link keeps when it changes only the tab, the page or the unit.
@@ -213,21 +214,12 @@ def unit_picker(request):
     return render(request, "web/_unit_options.html", {"options": options})
 
 
-def _back_to_list(request) -> str:
-    """The list the bulk form was sent from (a path of this site), else the default list."""
-    wanted = request.POST.get("next", "")
-    safe = url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}) and wanted.startswith(
-        "/"
-    )
-    return wanted if safe else reverse("home")
-
-
 @login_required
 @require_POST
 def bulk_act(request):
     """One action on the requests checked in a list, each through its own service; then back to the list,
     saying what was done and, for each request refused, why."""
-    back = _back_to_list(request)
+    back = safe_next(request, request.POST.get("next"), "home")
     form = BulkForm(request.POST, user=request.user)
     if not form.is_valid():
         messages.error(request, next(iter(form.errors.values()))[0])
