@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "musanada.core",
     "musanada.org",
     "musanada.tickets",
+    "musanada.knowledge",
     "musanada.jobs",
     "musanada.notifications",
     "musanada.web",

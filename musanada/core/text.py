@@ -67,6 +67,61 @@ def search_terms(query: str) -> list[str]:
     return terms[:MAX_TERMS]
 
 
+# Whole-word search (help articles): words are runs of letters and digits; everything else separates them.
+_NON_WORD = re.compile(r"[\W_]+")
+
+# The Arabic definite article, alone or after the conjunctions and prepositions written in one word with it
+# (و ب ف ك, and لل for ل + ال): "المسار", "والمسار", "بالمسار" and "للمسار" are all the word "مسار".
+_ARABIC_ARTICLE = re.compile(r"^(?:[وبفك]?ال|لل)(?=\w\w)")
+
+
+def _word(word: str) -> str:
+    return _ARABIC_ARTICLE.sub("", word)
+
+
+# Words too common to tell one request from another (folded like everything else): a typed request is matched
+# by what it is about, not by "je", "ne", "pas" or "في". Only the suggestions drop them (`telling_terms`).
+_STOPWORDS = """
+    a au aux avec ce ces cette dans de des du elle en est et il je j la le les leur l ma mais me mes mon
+    ne nous on ou par pas plus pour qu que qui sa se ses son sur ta te tes ton tu un une vous y d n s c t
+    ai as avons avez ont suis sont etre avoir fait faire peux peut veux bonjour merci svp cela ca tres
+    the an and are be but by for from has have i in is it my not of on or that this to was with we you
+    في من على الى عن مع هذا هذه ذلك التي الذي هو هي انا نحن انتم لا لم لن ما ماذا كيف هل قد كان
+    او ثم كل بعد قبل عند لقد ان اني لي له لها بها به فيه فيها وقد ولا السلام عليكم شكرا
+"""
+STOPWORDS = frozenset(_word(normalize(word)) for word in _STOPWORDS.split())
+
+
+def word_document(*parts: str) -> str:
+    """The indexed text of a record for whole-word search: its parts folded (`normalize`), punctuation
+    turned to spaces, the Arabic article taken off each word, and one space at each end, so that " word"
+    finds a word's start and never the inside of another ("eleve" is not found in "releve")."""
+    words = " ".join(_word(word) for word in _NON_WORD.sub(" ", search_document(*parts)).split())
+    return f" {words} " if words else ""
+
+
+def word_terms(query: str, *, limit: int = MAX_TERMS) -> list[str]:
+    """The words of a typed query for whole-word search, as `word_document` makes them (so "l'élève" is the
+    words "l" and "eleve", "المسار" is "مسار"), without repeats, at most `limit`."""
+    terms: list[str] = []
+    for word in map(_word, _NON_WORD.sub(" ", normalize(query)).split()):
+        if word not in terms:
+            terms.append(word)
+    return terms[:limit]
+
+
+def telling_terms(text: str, *, limit: int = 12) -> list[str]:
+    """The words of a text that say what it is about: `word_terms` without STOPWORDS and single letters
+    (what a request being typed is matched on)."""
+    words = [word for word in word_terms(text, limit=200) if len(word) > 1 and word not in STOPWORDS]
+    return words[:limit]
+
+
+def word_start(term: str) -> str:
+    """What a `word_document` holds where a word starts with `term`: its `contains` condition."""
+    return f" {term}"
+
+
 # Bidirectional embeddings, overrides and isolates (U+202A–202E, U+2066–2069): a right-to-left override in a
 # file name shows "gpj.exe" as "exe.jpg". The marks LRM and RLM (U+200E, U+200F) stay: Arabic text needs them
 # and they reorder nothing around them.

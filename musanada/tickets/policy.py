@@ -8,7 +8,9 @@ Every access question is answered here, and everything else asks:
 - `desk_agents` / `is_desk_agent` / `has_desk_agent`: who answers at a desk (one definition);
 - `unit_roots` / `unit_in_reach`: which units a user may narrow lists to and open dashboards of;
 - `filing_units` / `filing_roles`: which units a user may file for;
-- `reviews_mail` / `reviews_any_mail` / `mail_review_scope`: who releases or discards quarantined mail.
+- `reviews_mail` / `reviews_any_mail` / `mail_review_scope`: who releases or discards quarantined mail;
+- `readable_articles` / `article_workspace` / `writes_articles` / `reviews_articles`: who reads the help
+  articles and who writes and publishes them.
 
 Rules: a requester sees their own tickets without internal notes; the agents of a desk act on the tickets the
 desk holds and keep read access to the tickets it once held; supervisors and observers read everything that
@@ -30,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from musanada.core.actors import is_system
 from musanada.core.errors import ErrorCode, Forbidden, IllegalTransition, InvalidInput, NotFound
+from musanada.knowledge.models import Article, ArticleStatus, Audience
 from musanada.org.models import DESK_ROLES, SUBTREE_ROLES, Membership, OrgUnit, Role, UnitKind
 from musanada.tickets import workflow
 from musanada.tickets.models import CannedReply, Event, Ticket, TicketHolding
@@ -98,6 +101,8 @@ class Reach:
     subtree_ids: frozenset = frozenset()
     # The desks they supervise (among `desk_ids`).
     supervised_ids: frozenset = frozenset()
+    # Every unit they belong to, in any role (the help articles written above them reach them).
+    unit_paths: tuple = ()
 
 
 def reach(user) -> Reach:
@@ -105,12 +110,13 @@ def reach(user) -> Reach:
     cached = getattr(user, "_musanada_reach", None)
     if cached is not None:
         return cached
-    desk_ids, supervised, paths = set(), set(), {}
+    desk_ids, supervised, paths, member_paths = set(), set(), {}, set()
     if _is_person(user) and not is_system(user):
         rows = Membership.objects.filter(user=user, is_active=True, unit__is_active=True).values_list(
             "unit_id", "unit__path", "role"
         )
         for unit_id, path, role in rows:
+            member_paths.add(path)
             if role in DESK_ROLES:
                 desk_ids.add(unit_id)
             if role == Role.SUPERVISOR:
@@ -119,7 +125,13 @@ def reach(user) -> Reach:
                 paths[path] = unit_id
     # A path inside another adds nothing: keep the outermost ones only.
     outer = tuple(sorted(p for p in paths if not any(p != o and p.startswith(o) for o in paths)))
-    result = Reach(frozenset(desk_ids), outer, frozenset(paths[p] for p in outer), frozenset(supervised))
+    result = Reach(
+        frozenset(desk_ids),
+        outer,
+        frozenset(paths[p] for p in outer),
+        frozenset(supervised),
+        tuple(sorted(member_paths)),
+    )
     if not is_system(user):
         user._musanada_reach = result
     return result
@@ -251,6 +263,63 @@ def mail_review_scope(user) -> Q:
     if _is_administrator(user):
         return Q()
     return Q(mailbox__desk_id__in=_supervised_desks(user))
+
+
+# Help articles -----------------------------------------------------------------------------------------
+
+
+def _is_staff_side(r: Reach) -> bool:
+    return bool(r.desk_ids or r.subtree_paths)
+
+
+def readable_articles(user) -> QuerySet:
+    """The published help articles the user may read, as articles: those written by a unit they belong to or
+    one above it, those of the central level (they reach the whole country), and, for readers of a part of
+    the tree (supervisors, observers, central desks: `unit_roots`), those written inside it. Articles for the
+    desk side are for agents, supervisors and observers only. Archived articles are read by nobody."""
+    if not _is_person(user) or is_system(user):
+        return Article.objects.none()
+    r = reach(user)
+    above = {path[: end + 1] for path in r.unit_paths for end, c in enumerate(path) if c == "/" and end}
+    scope = Q(unit__path__in=above) | Q(unit__kind__in=(UnitKind.SERVICE, UnitKind.CENTRAL))
+    for root in unit_roots(user):
+        scope |= Q(unit__path__startswith=root.path)
+    readable = Article.objects.filter(scope, published__isnull=False).exclude(status=ArticleStatus.ARCHIVED)
+    if not _is_staff_side(r):
+        readable = readable.filter(audience=Audience.EVERYONE)
+    return readable
+
+
+def article_units(user) -> QuerySet:
+    """The units whose help articles the user writes: the desks they work (agents and supervisors); for
+    administrators, also the central services, academies and provinces (as for canned replies)."""
+    written = Q(pk__in=reach(user).desk_ids)
+    if _is_administrator(user):
+        written |= Q(kind__in=(UnitKind.SERVICE, UnitKind.ACADEMY, UnitKind.PROVINCE))
+    return OrgUnit.objects.filter(written, is_active=True)
+
+
+def writes_articles(user, unit: OrgUnit | None = None) -> bool:
+    """Whether the user writes the help articles of `unit` (of some unit, without one)."""
+    if not _is_person(user) or is_system(user):
+        return False
+    if unit is None:
+        return _is_administrator(user) or bool(reach(user).desk_ids)
+    return article_units(user).filter(pk=unit.pk).exists()
+
+
+def reviews_articles(user, unit: OrgUnit) -> bool:
+    """Whether the user reviews, publishes and archives the help articles of `unit`: its supervisors, and
+    administrators."""
+    return _is_administrator(user) or unit.pk in _supervised_desks(user)
+
+
+def article_workspace(user) -> QuerySet:
+    """The help articles the user works on, in every state (drafts, awaiting review, archived): those of
+    the units they write for."""
+    if not writes_articles(user):
+        return Article.objects.none()
+    return Article.objects.filter(unit__in=article_units(user))
 
 
 # Seeing tickets ----------------------------------------------------------------------------------------
