@@ -767,3 +767,150 @@ def test_a_province_moved_to_another_academy_takes_its_tickets_with_it_in_search
     assert moved.version == ticket.version + 1, "an action read before the move is refused as a conflict"
     with pytest.raises(Conflict):
         services.ticket_note(people["head"], ticket, body="Lu avant le déplacement.")
+
+
+# (e) help articles: who reads an article written at each unit, and who writes, reviews and counts them ------
+#
+# One published article per writing unit (and one for the desk side only at the school and the central
+# service), plus a draft at MA-01. Written out by hand: an article reaches the units under its writer, and a
+# reader of part of the tree (a desk, the units under it; a supervisor or observer, their subtree; a central
+# desk, the whole country) also reads what is written inside it.
+
+ARTICLE_UNITS = ("01001A", "01002B", "MA-01-01", "MA-01-03", "MA-01", "MEN-MASSAR", "02001D", "MA-02")
+DESK_ONLY = ("01001A", "MEN-MASSAR")
+ABOVE_01001A = frozenset({"01001A", "MA-01-01", "MA-01", "MEN-MASSAR"})
+UNDER_MA_01 = frozenset({"01001A", "01002B", "MA-01-01", "MA-01-03", "MA-01", "MEN-MASSAR"})
+DESK_SIDE = frozenset(f"{code}:desks" for code in DESK_ONLY)
+
+# persona → the articles they read ("<unit>" for everyone's, "<unit>:desks" for the desk side's).
+ARTICLE_READERS = {
+    "teacher": ABOVE_01001A,
+    "head": ABOVE_01001A | {"01001A:desks", "MEN-MASSAR:desks"},
+    "head2": frozenset({"01002B", "MA-01-01", "MA-01", "MEN-MASSAR", "MEN-MASSAR:desks"}),
+    "province": frozenset({"01001A", "01002B", "MA-01-01", "MA-01", "MEN-MASSAR"}) | DESK_SIDE,
+    "province2": frozenset({"MA-01-03", "MA-01", "MEN-MASSAR", "MEN-MASSAR:desks"}),
+    "region": UNDER_MA_01 | DESK_SIDE,
+    "supervisor": UNDER_MA_01 | DESK_SIDE,
+    "central": frozenset(ARTICLE_UNITS) | DESK_SIDE,
+    "central2": frozenset(ARTICLE_UNITS) | DESK_SIDE,
+    "observer": frozenset({"01001A", "01002B", "MA-01-01", "MA-01", "MEN-MASSAR"}) | DESK_SIDE,
+    "outsider": frozenset({"02001D", "MA-02", "MEN-MASSAR", "MEN-MASSAR:desks"}),
+    "outsider_head": frozenset({"02001D", "MA-02", "MEN-MASSAR", "MEN-MASSAR:desks"}),
+    "outsider_teacher": frozenset({"02001D", "MA-02", "MEN-MASSAR"}),
+    # The central level's articles for everyone reach every active account, with a unit or not.
+    "admin": frozenset({"MEN-MASSAR"}),
+    "retired": frozenset(),
+    "former": frozenset({"MEN-MASSAR"}),
+}
+# persona → the units whose articles they write, and those whose articles they review and publish.
+ARTICLE_WRITERS = {
+    "head": {"01001A"},
+    "head2": {"01002B"},
+    "province": {"MA-01-01"},
+    "province2": {"MA-01-03"},
+    "region": {"MA-01"},
+    "supervisor": {"MA-01"},
+    "central": {"MEN-MASSAR"},
+    "outsider": {"MA-02-01"},
+    "outsider_head": {"02001D"},
+    # Administrators write and review for the central services, academies and provinces (as canned replies).
+    "admin": {"MA-01-01", "MA-01-03", "MA-01", "MEN-MASSAR", "MA-02"},
+}
+ARTICLE_REVIEWERS = {"supervisor": {"MA-01"}, "admin": ARTICLE_WRITERS["admin"]}
+
+
+@pytest.fixture
+def articles(world):
+    from musanada.knowledge import services as knowledge
+    from musanada.knowledge.models import Audience
+
+    people, _load = world
+    massar = Category.objects.get(code="massar")
+    written = {}
+    for code in ARTICLE_UNITS + tuple(f"{code}:desks" for code in DESK_ONLY) + ("MA-01:draft",):
+        unit_code, _colon, kind = code.partition(":")
+        unit = OrgUnit.objects.get(code=unit_code)
+        audience = Audience.DESKS if kind == "desks" else Audience.EVERYONE
+        # Written through the services by someone who may: an agent of the unit, else the administrator.
+        writer = next(
+            (
+                people[name]
+                for name, units in ARTICLE_WRITERS.items()
+                if unit_code in units and name != "admin"
+            ),
+            people["admin"],
+        )
+        article = knowledge.article_write(
+            writer,
+            unit=unit,
+            category=massar,
+            audience=audience,
+            title_fr=f"Article {code}",
+            body_fr="Texte.",
+        )
+        if kind != "draft":
+            knowledge.article_publish(
+                people["admin"] if unit.kind != "school" else _school_reviewer(unit), article.slug
+            )
+        written[code] = article.slug
+    return written
+
+
+def _school_reviewer(unit):
+    # A school's head is its only agent and not its supervisor: a school's article is published by making the
+    # head a supervisor for the moment of publishing (what a provincial directorate would grant).
+    from musanada.org.models import Membership
+
+    membership = Membership.objects.filter(unit=unit, role=Role.AGENT, is_active=True).first()
+    reviewer = membership.user
+    membership_grant(reviewer, unit, Role.SUPERVISOR)
+    policy.forget_reach(reviewer)
+    return reviewer
+
+
+@pytest.mark.parametrize("persona", list(ARTICLE_READERS))
+def test_each_persona_reads_exactly_the_articles_written_above_or_within_their_reach(
+    world, articles, persona
+):
+    from musanada.knowledge import selectors as knowledge
+
+    people, _load = world
+    user = people[persona]
+    by_slug = {slug: code for code, slug in articles.items()}
+    readable = {by_slug[article.slug] for article in policy.readable_articles(user)}
+    assert readable == ARTICLE_READERS[persona]
+    # The list, the search, the suggestions and one article by its address say the same.
+    assert {by_slug[a.slug] for a in knowledge.article_search(user, "article texte")} == readable
+    for code, slug in articles.items():
+        if code in readable:
+            assert knowledge.article_get_for(user, slug).slug == slug
+        elif persona not in ARTICLE_WRITERS or code.partition(":")[0] not in ARTICLE_WRITERS[persona]:
+            with pytest.raises(NotFound):
+                knowledge.article_get_for(user, slug)
+
+
+@pytest.mark.parametrize("persona", list(ARTICLE_READERS))
+def test_each_persona_writes_and_reviews_exactly_their_units_articles(world, articles, persona):
+    from musanada.knowledge import services as knowledge
+
+    people, _load = world
+    user = people[persona]
+    massar = Category.objects.get(code="massar")
+    for code in ("01001A", "MA-01-01", "MA-01", "MEN-MASSAR", "MA-02"):
+        unit = OrgUnit.objects.get(code=code)
+        writes = code in ARTICLE_WRITERS.get(persona, set())
+        assert policy.writes_articles(user, unit) is writes, code
+        if writes:
+            knowledge.article_write(user, unit=unit, category=massar, title_fr="Nouvel article", body_fr="x")
+        else:
+            with pytest.raises(Exception) as refused:
+                knowledge.article_write(
+                    user, unit=unit, category=massar, title_fr="Nouvel article", body_fr="x"
+                )
+            assert refused.value.code == "invalid_unit"
+    draft = articles["MA-01:draft"]
+    if "MA-01" in ARTICLE_REVIEWERS.get(persona, set()):
+        assert knowledge.article_publish(user, draft).status == "published"
+    else:
+        with pytest.raises((NotFound, Forbidden)):
+            knowledge.article_publish(user, draft)

@@ -274,9 +274,10 @@ def _is_staff_side(r: Reach) -> bool:
 
 def readable_articles(user) -> QuerySet:
     """The published help articles the user may read, as articles: those written by a unit they belong to or
-    one above it, those of the central level (they reach the whole country), and, for readers of a part of
-    the tree (supervisors, observers, central desks: `unit_roots`), those written inside it. Articles for the
-    desk side are for agents, supervisors and observers only. Archived articles are read by nobody."""
+    one above it, those of the central level (they reach the whole country), and those written inside the
+    part of the tree the user reads (`unit_roots`: the units under a desk they work, the subtrees they
+    supervise or observe, all of it for a central desk). Articles for the desk side are for agents,
+    supervisors and observers only. Archived articles are read by nobody."""
     if not _is_person(user) or is_system(user):
         return Article.objects.none()
     r = reach(user)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from musanada.core.errors import ErrorCode
+from musanada.knowledge.models import Audience
 from musanada.org.models import Category, OrgUnit, UnitKind
 from musanada.tickets import actions, bulk, policy, routing, selectors
 from musanada.tickets.attachments import EXTENSION_ALIASES
@@ -384,3 +385,60 @@ class InboxFilterForm(forms.Form):
             query=self.value_of("q", ""),
             sort=self.value_of("sort", selectors.Sort.ACTIVITY),
         )
+
+
+# Help articles ----------------------------------------------------------------------------------------
+
+
+class ArticleForm(forms.Form):
+    """An article's texts in Arabic, French and English (one language at least, checked by the service)."""
+
+    unit = UnitField(queryset=OrgUnit.objects.none(), label=_("Written for the units under"))
+    category = CategoryField()
+    audience = forms.ChoiceField(
+        label=_("Who reads it"), choices=Audience.choices, initial=Audience.EVERYONE, widget=forms.RadioSelect
+    )
+    title_ar = forms.CharField(label=_("Title in Arabic"), required=False, max_length=200)
+    body_ar = forms.CharField(
+        label=_("Text in Arabic"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "dir": "rtl", "lang": "ar"}),
+    )
+    title_fr = forms.CharField(label=_("Title in French"), required=False, max_length=200)
+    body_fr = forms.CharField(
+        label=_("Text in French"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "dir": "ltr", "lang": "fr"}),
+    )
+    title_en = forms.CharField(label=_("Title in English"), required=False, max_length=200)
+    body_en = forms.CharField(
+        label=_("Text in English"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "dir": "ltr", "lang": "en"}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def __init__(self, *args, user, article=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["title_ar"].widget.attrs.update(dir="rtl", lang="ar")
+        self.fields["title_fr"].widget.attrs.update(dir="ltr", lang="fr")
+        self.fields["title_en"].widget.attrs.update(dir="ltr", lang="en")
+        self.fields["category"].choices = category_choices()
+        if article is None:
+            units = policy.article_units(user).order_by("path")
+            self.fields["unit"].queryset = units
+            only = list(units[:2])
+            if len(only) == 1:
+                self.fields["unit"].initial = only[0]
+        else:
+            # The writing unit is the article's for good: it decides who reads it and who reviews it.
+            del self.fields["unit"]
+
+
+class ArticleNoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
+    )

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.http import JsonResponse
 from django.urls import path, register_converter
 
-from musanada.web.views import account, canned, inbox, quarantine, tickets
+from musanada.web.views import account, canned, inbox, knowledge, quarantine, tickets
 
 
 def health(request):
@@ -47,6 +47,13 @@ urlpatterns = [
     path("t/<ref:reference>/", tickets.ticket_detail, name="ticket-detail"),
     path("t/<ref:reference>/do/<slug:action>/", tickets.ticket_act, name="ticket-act"),
     path("t/<ref:reference>/files/<slug:token>/", tickets.attachment_download, name="attachment-download"),
+    path("kb/", knowledge.articles, name="articles"),
+    path("kb/write/", knowledge.article_write, name="article-write"),
+    path("kb/suggest/", knowledge.article_suggest, name="article-suggest"),
+    path("kb/<slug:slug>/", knowledge.article_detail, name="article-detail"),
+    path("kb/<slug:slug>/edit/", knowledge.article_edit, name="article-edit"),
+    path("kb/<slug:slug>/solved/", knowledge.article_solved, name="article-solved"),
+    path("kb/<slug:slug>/do/<slug:action>/", knowledge.article_act, name="article-act"),
     path("mail/quarantine/", quarantine.quarantine_list, name="quarantine"),
     path("desk/replies/", canned.canned_replies, name="canned-replies"),
     path("desk/replies/<int:pk>/remove/", canned.canned_reply_remove, name="canned-reply-remove"),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from musanada.core.errors import DomainError, InvalidInput, NotFound
+from musanada.knowledge.selectors import article_suggestions
 from musanada.notifications.services import notifications_mark_read_for_ticket
 from musanada.tickets import actions, events, policy, selectors, services
 from musanada.tickets.models import Attachment
@@ -61,7 +62,15 @@ def ticket_new(request):
             return redirect("ticket-detail", reference=ticket.reference)
     status = 400 if request.method == "POST" else 200
     form.warn_files_not_kept()
-    return render(request, "web/ticket_new.html", {"form": form, "error": error}, status=status)
+    # A page that comes back with an error shows the articles that may answer what was typed (JavaScript
+    # or not).
+    suggestions = []
+    if request.method == "POST":
+        typed = f"{request.POST.get('subject', '')[:200]} {request.POST.get('description', '')[:5000]}"
+        category = form.cleaned_data.get("category")
+        suggestions = article_suggestions(request.user, typed, category)
+    context = {"form": form, "error": error, "suggestions": suggestions}
+    return render(request, "web/ticket_new.html", context, status=status)
 
 
 # One ticket ------------------------------------------------------------------------------------------
@@ -79,10 +88,24 @@ def _visible_ticket(user, reference: str):
 PREVIEW_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
-def _inserted_reply(request, replies):
-    """The canned reply asked for by `?canned=ID`, if it is one offered here."""
+def _inserted_text(request, replies, articles) -> str | None:
+    """The text to put in the reply box: the canned reply asked for by `?canned=ID`, or a link to the help
+    article asked for by `?article=SLUG`, if it is one offered here."""
     wanted = request.GET.get("canned", "")
-    return next((reply for reply in replies if str(reply.pk) == wanted), None)
+    reply = next((reply for reply in replies if str(reply.pk) == wanted), None)
+    if reply is not None:
+        return reply.body
+    wanted = request.GET.get("article", "")
+    article = next((article for article in articles if article.slug == wanted), None)
+    if article is not None:
+        return article_link(request, article)
+    return None
+
+
+def article_link(request, article) -> str:
+    """An article as a reply cites it: its title and its full address, on two lines."""
+    address = request.build_absolute_uri(reverse("article-detail", args=[article.slug]))
+    return f"{article.published.title}\n{address}"
 
 
 def _resolution(user, ticket):
@@ -101,15 +124,15 @@ SEND_LABELS = {
 }
 
 
-def _action_forms(request, ticket, offered_now, replies, bound):
+def _action_forms(request, ticket, offered_now, replies, articles, bound):
     """One form per action offered now: the bound one as the user sent it, the others empty."""
-    inserted = _inserted_reply(request, replies)
+    inserted = _inserted_text(request, replies, articles)
     forms = []
     for action in offered_now:
         form = bound if bound is not None and bound.action == action else None
         if form is None and action == Action.REPLY and inserted is not None:
             # Without JavaScript, "insert" reloads the page with the reply's text in the box, to edit.
-            form = ACTION_FORMS[action](ticket=ticket, user=request.user, initial={"body": inserted.body})
+            form = ACTION_FORMS[action](ticket=ticket, user=request.user, initial={"body": inserted})
         forms.append(form or ACTION_FORMS[action](ticket=ticket, user=request.user))
     return forms
 
@@ -133,7 +156,11 @@ def _render_ticket(request, ticket, *, bound=None, error=None, status=200):
     history = policy.visible_events(user, ticket).select_related("actor").prefetch_related("attachments")
     offered_now = policy.available_actions(user, ticket)
     replies = list(policy.canned_replies_for(user, ticket)) if Action.REPLY in offered_now else []
-    forms = _action_forms(request, ticket, offered_now, replies, bound)
+    # The desk answering (it alone writes internal notes) is offered the articles that may answer the request.
+    articles = []
+    if Action.REPLY in offered_now and Action.NOTE in offered_now:
+        articles = article_suggestions(user, f"{ticket.subject} {ticket.description}", ticket.category)
+    forms = _action_forms(request, ticket, offered_now, replies, articles, bound)
     if bound is not None:
         bound.warn_files_not_kept()
     confirm = Action.CLOSE in offered_now and Action.REOPEN in offered_now
@@ -156,6 +183,7 @@ def _render_ticket(request, ticket, *, bound=None, error=None, status=200):
             "layout": _layout(request),
             "preview_types": PREVIEW_TYPES,
             "canned_replies": replies,
+            "articles": articles,
             # The requester's next step first: confirm or reopen a resolved request, then rate it.
             "confirm": confirm,
             "quick_rating": Action.RATE in offered_now,

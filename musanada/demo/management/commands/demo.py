@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from musanada.core.errors import DomainError
+from musanada.demo.articles import ensure_demo_articles
 from musanada.demo.people import DEMO_PASSWORD, ensure_demo_people
 from musanada.demo.population import DEFAULT_SEED, generate_population
 from musanada.demo.tickets import ensure_demo_tickets
@@ -75,6 +76,7 @@ class Command(BaseCommand):
                 password=DEMO_PASSWORD,
             )
             tickets = ensure_demo_tickets()
+            articles = ensure_demo_articles()
         except DomainError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
@@ -82,6 +84,7 @@ class Command(BaseCommand):
             f"generated: {population.schools} schools and {population.users} users created "
             f"({population.skipped_users} existed); "
             + (f"demo tickets: {tickets} filed" if tickets else "demo tickets: already there")
+            + (f"; help articles: {articles} written" if articles else "; help articles: already there")
         )
         self._print_logins()
 
