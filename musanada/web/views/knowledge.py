@@ -228,10 +228,13 @@ def article_suggest(request):
 def article_solved(request, slug):
     """ "This solved it", from the new-request page: nothing is filed, and the article is counted."""
     user = request.user
-    unit = policy.filing_units(user).filter(pk=request.POST.get("unit") or None).first()
-    if unit is None:
-        units = list(policy.filing_units(user)[:2])
-        unit = units[0] if len(units) == 1 else None
+    units = policy.filing_units(user)
+    if request.POST.get("unit"):
+        unit = units.filter(pk=request.POST["unit"]).first()  # None (refused) when it is not theirs
+    else:
+        # The form names no unit when the user belongs to one only.
+        only = list(units[:2])
+        unit = only[0] if len(only) == 1 else None
     category = Category.objects.filter(pk=request.POST.get("category") or None).first()
     try:
         services.article_solved(user, slug, unit=unit, category=category)
