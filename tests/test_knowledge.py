@@ -239,3 +239,10 @@ def test_this_solved_it_is_counted_for_the_unit_and_category(people, units, cate
     with pytest.raises(NotFound):  # an article they may not read
         services.article_solved(people["teacher"], library["other"].slug, unit=units["01001A"])
     assert AvoidedRequest.objects.count() == 1
+
+
+def test_an_article_titled_like_a_route_gets_an_address_of_its_own(people, units, categories):
+    article = services.article_write(
+        people["head"], unit=units["01001A"], category=categories["massar"], title_fr="Suggest", body_fr="x"
+    )
+    assert article.slug == "suggest-2"

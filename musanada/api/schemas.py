@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import AfterValidator, Field, create_model
 
+from musanada.knowledge.models import ArticleStatus, Audience
 from musanada.org.models import Role, UnitKind
 from musanada.tickets.actions import Kind
 from musanada.tickets.workflow import Priority, Status
@@ -148,6 +149,56 @@ class TicketIn(Schema):
     subject: Text
     description: Text
     priority: Priority = Priority.NORMAL
+
+
+# Help articles -------------------------------------------------------------------------------------------
+
+
+class ArticleSummary(Schema):
+    slug: str
+    title: str
+    language: str = Field(description="The title's and excerpt's language: the caller's when written in it")
+    excerpt: str
+    category: str = Field(description="Code of the category")
+    unit: Ref = Field(description="The unit that wrote the article")
+    audience: Audience
+    published_at: datetime
+    url: str = Field(description="The article's web page")
+
+
+class ArticleList(Schema):
+    items: list[ArticleSummary]
+
+
+class ArticleText(Schema):
+    language: str
+    title: str
+    body: str
+
+
+class ArticleDetail(Schema):
+    slug: str
+    status: ArticleStatus = Field(description="The state of the version returned")
+    audience: Audience
+    category: str = Field(description="Code of the category")
+    unit: Ref = Field(description="The unit that wrote the article")
+    published_at: datetime | None
+    version: int = Field(
+        description="The version returned: the published one, or the latest for the article's writers"
+    )
+    texts: list[ArticleText] = Field(description="Every language the version is written in")
+
+
+class SolvedIn(Schema):
+    unit: Code = Field(description="Code of the unit the caller was about to file for (one of theirs)")
+    category: Code | None = Field(None, description="Code of the category the caller had chosen, if any")
+
+
+class SolvedOut(Schema):
+    article: str
+    unit: str
+    category: str | None
+    counted_at: datetime
 
 
 # Actions: one schema each, built from the action's declaration, with the version the caller saw ---------

@@ -7,6 +7,7 @@ Words match whole words from their start, after `core.text` folding: "eleve" fin
 """
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,7 @@ SUGGESTIONS = 5
 TITLE_WEIGHT = 3
 
 RELATED = ("published", "unit", "category", "category__parent")
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _in_category(category: Category | None) -> Q:
@@ -56,7 +58,10 @@ def _ranked(articles, terms: list[str]) -> list[Found]:
             elif start in article.search_text:
                 score, matched = score + 1, matched + 1
         found.append(Found(article, score, matched))
-    found.sort(key=lambda item: (-item.score, -(item.article.published_at.timestamp()), item.article.pk))
+    # Readers' articles are published: `published_at` is set.
+    found.sort(
+        key=lambda item: (-item.score, -(item.article.published_at or NEVER).timestamp(), item.article.pk)
+    )
     return found
 
 

@@ -77,12 +77,16 @@ def _audience(audience: str) -> str:
     return audience
 
 
+# Addresses of the pages and API routes beside the articles' (/kb/write/, /api/v1/articles/suggest).
+RESERVED_SLUGS = frozenset({"write", "suggest"})
+
+
 def _new_slug(fields: dict) -> str:
     # From the French or English title (an address people can read and type); Arabic-only articles get a
     # plain "article" stem. A number makes it unique.
     stem = slugify(fields["title_fr"] or fields["title_en"])[:60].strip("-") or "article"
     slug, number = stem, 1
-    while Article.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Article.objects.filter(slug=slug).exists():
         number += 1
         slug = f"{stem}-{number}"
     return slug
@@ -101,7 +105,7 @@ def _step(article: Article, kind: str, actor, now, note: str = "") -> None:
 
 def latest_version(article: Article) -> ArticleVersion:
     """The version the writers work on (the last one written)."""
-    return article.versions.order_by("-number").first()
+    return article.versions.order_by("-number")[0]  # an article is written with its first version
 
 
 @transaction.atomic
