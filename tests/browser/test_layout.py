@@ -7,6 +7,7 @@ are kept in test-artifacts/."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from musanada.knowledge import services as knowledge
 from musanada.tickets import services
 from musanada.tickets.workflow import Priority
 from tests.browser.axe import blocking_violations
@@ -18,7 +19,7 @@ WIDTHS = (360, 768, 1366, 1920)
 
 
 @pytest.fixture
-def tickets(people, categories):
+def tickets(people, units, categories):
     """A desk with long subjects and names, a resolved request waiting for its requester, an image."""
     long_subject = (
         "تعذر الولوج إلى منظومة مسار لتسجيل نقط المراقبة المستمرة للقسم السادس ابتدائي 6A بعد التحديث الأخير"
@@ -40,10 +41,21 @@ def tickets(people, categories):
     )
     referred = file_request(people["teacher"], subject=long_subject)
     services.ticket_escalate(people["head"], referred, note="Rien n'a marché ici.")
-    return ticket, resolved, referred
+    # A help article with a long Arabic title, in two languages, with a revision waiting for review.
+    article = knowledge.article_write(
+        people["supervisor"],
+        unit=units["MA-01"],
+        category=categories["massar-grades"],
+        title_ar=long_subject,
+        body_ar="تحدد الأكاديمية فترات مسك النقط.\nبعد إغلاق الفترة، يطلب المدير فتحها استثنائيا.",
+        title_fr="Saisie des notes fermée après la mise à jour de Massar",
+        body_fr="L’académie fixe les périodes de saisie. Après la clôture, le directeur demande à rouvrir.",
+    )
+    knowledge.article_publish(people["supervisor"], article.slug)
+    return ticket, resolved, referred, article
 
 
-def _pages(site, ticket, resolved, referred) -> dict:
+def _pages(site, ticket, resolved, referred, article) -> dict:
     """Each role's pages (None: signed out); a (url, status) pair where the page answers other than 200."""
     return {
         None: [site.url("login"), site.url("password-reset")],
@@ -53,6 +65,8 @@ def _pages(site, ticket, resolved, referred) -> dict:
             site.url("ticket-detail", resolved.reference),
             site.url("notifications:list"),
             (site.url("ticket-detail", "MSN-2000-999999"), 404),
+            site.url("articles"),
+            site.url("article-detail", article.slug),
         ],
         "head": [
             site.url("home") + "?tab=desk",
@@ -66,6 +80,9 @@ def _pages(site, ticket, resolved, referred) -> dict:
             site.url("dashboard"),
             site.url("quarantine"),
             site.url("canned-replies"),
+            site.url("articles"),
+            site.url("article-detail", article.slug),
+            site.url("article-write"),
         ],
         "observer": [site.url("home") + "?tab=subtree"],
         "admin": [site.url("home"), site.url("password-change")],
