@@ -87,6 +87,8 @@ DESK_ACTIONS = frozenset(
         Action.TRANSFER,
         Action.RESOLVE,
         Action.ATTACH,
+        Action.MERGE,
+        Action.LINK,
     }
 )
 REQUESTER_ACTIONS = frozenset(
@@ -108,6 +110,8 @@ _WORKING = {
     Action.REQUEST_INFO,
     Action.RESOLVE,
     Action.ATTACH,
+    Action.MERGE,
+    Action.LINK,
 }
 # What the holding desk may do, by the ticket's situation; every other desk action is an illegal transition.
 DESK_OK = {
@@ -116,8 +120,10 @@ DESK_OK = {
     "open-referred": frozenset(_WORKING | {Action.ESCALATE, Action.RETURN}),
     # The last level: no escalation; central services transfer between themselves.
     "central-referred": frozenset(_WORKING | {Action.RETURN, Action.TRANSFER}),
-    "waiting": frozenset({Action.ASSIGN, Action.NOTE, Action.RESOLVE, Action.ATTACH}),
-    "resolved": frozenset({Action.NOTE}),
+    "waiting": frozenset(
+        {Action.ASSIGN, Action.NOTE, Action.RESOLVE, Action.ATTACH, Action.MERGE, Action.LINK}
+    ),
+    "resolved": frozenset({Action.NOTE, Action.LINK}),
     "closed": frozenset(),
 }
 REQUESTER_OK = {
@@ -432,8 +438,34 @@ def not_found(user, reference):
     return type(error), str(error), error.code, error.status, error.field, error.params
 
 
+def _twin(ticket: Ticket) -> Ticket:
+    """The same request filed again by its requester and referred along the same desks (by the agents who
+    referred the first one): a request the agents of its desk see, to merge into or link to."""
+    requester = ticket.requester
+    # A disabled requester (the module's "retired") files their twin inside the test's savepoint.
+    get_user_model().objects.filter(pk=requester.pk).update(is_active=True)
+    requester.refresh_from_db()
+    twin = services.ticket_file(
+        requester,
+        unit=ticket.origin_unit,
+        category=ticket.category,
+        subject="Massar refuse la saisie",
+        description="La même demande, déposée une seconde fois.",
+    )
+    referrals = Event.objects.filter(ticket=ticket, kind=EventKind.ESCALATED).select_related("actor")
+    for referral in referrals.order_by("created_at", "pk"):
+        services.ticket_escalate(referral.actor, twin, note="Même demande.", category=ticket.category)
+    get_user_model().objects.filter(pk=requester.pk).update(is_active=ticket.requester.is_active)
+    return twin
+
+
 def perform(action: str, actor, ticket: Ticket):
     """Call the service of `action` with valid input, so that only the policy and the workflow can refuse."""
+    if action in (Action.MERGE, Action.LINK):
+        twin = _twin(ticket).reference
+        if action == Action.MERGE:
+            return services.ticket_merge(actor, ticket, into=twin, note="Déjà déposée.")
+        return services.ticket_link(actor, ticket, to=twin)
     other_service = "MEN-ACCOUNTS" if ticket.desk.code == "MEN-MASSAR" else "MEN-MASSAR"
     calls = {
         Action.TAKE: lambda: services.ticket_take(actor, ticket),
@@ -455,7 +487,7 @@ def perform(action: str, actor, ticket: Ticket):
             actor, ticket, files=[SimpleUploadedFile("trace.txt", b"erreur 500\n", content_type="text/plain")]
         ),
     }
-    assert set(calls) == set(Action.values), "every workflow action has its service call here"
+    assert set(calls) | {Action.MERGE, Action.LINK} == set(Action.values), "every action has its call here"
     return calls[action]()
 
 

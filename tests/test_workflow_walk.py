@@ -44,6 +44,9 @@ DESIGN = {
     (Action.RATE, "requester"): ({RESOLVED, CLOSED}, None, ALL_LEVELS),
     (Action.ATTACH, "requester"): ({NEW, OPEN, WAITING}, None, ALL_LEVELS),
     (Action.ATTACH, "desk"): ({NEW, OPEN, WAITING}, None, ALL_LEVELS),
+    # A request filed twice is closed into the other; related ones are tied together, resolved ones too.
+    (Action.MERGE, "desk"): ({NEW, OPEN, WAITING}, CLOSED, ALL_LEVELS),
+    (Action.LINK, "desk"): ({NEW, OPEN, WAITING, RESOLVED}, None, ALL_LEVELS),
 }
 
 # The agent of each level's desk, as the walked ticket climbs: school head, province, academy, central.
@@ -74,6 +77,9 @@ def _arguments(action, units, people) -> dict:
         Action.REOPEN: {"reason": "It still fails."},
         Action.RATE: {"score": 4},
         Action.ATTACH: {"files": [ContentFile(PDF, name="capture.pdf")]},
+        # Filled with the reference of the same request filed again and brought to the same desk.
+        Action.MERGE: {"into": None},
+        Action.LINK: {"to": None},
     }[action]
 
 
@@ -130,6 +136,7 @@ def test_each_service_accepts_exactly_what_is_offered_and_what_the_design_says(
     level, status, people, units, categories
 ):
     ticket = _walk_to(level, status, people, units, categories)
+    again = _walk_to(level, NEW, people, units, categories).reference
     actors = {"requester": people["teacher"], "desk": people[AGENTS[level]], "system": SYSTEM}
     for action in Action.values:
         for who, actor in actors.items():
@@ -140,6 +147,9 @@ def test_each_service_accepts_exactly_what_is_offered_and_what_the_design_says(
             arguments = _arguments(action, units, people)
             if action == Action.ASSIGN:
                 arguments["assignee"] = people[AGENTS[level]]
+            for name in ("into", "to"):
+                if name in arguments:
+                    arguments[name] = again
             before = _snapshot(fresh)
             reached, refused = _try(actor, who, action, fresh, arguments)
             sources, target, levels = DESIGN.get((action, who), (set(), None, set()))

@@ -219,6 +219,10 @@ _KIND_TYPES: dict[Kind, tuple[Any, str | None]] = {
     Kind.DESK_AGENT: (Code, "Username of an agent of the holding desk"),
     Kind.CENTRAL_SERVICE: (Code, "Code of the central service"),
     Kind.SCORE: (Annotated[int, Field(ge=1, le=5)], "1: very unsatisfied, 5: very satisfied"),
+    Kind.REFERENCE: (
+        Annotated[str, Field(max_length=32)],
+        "Reference of another request, e.g. MSN-2026-000123",
+    ),
 }
 
 

@@ -11,6 +11,7 @@ class ErrorCode(StrEnum):
     """Every stable code a refusal carries: API clients and the mail intake match on these, never on text."""
 
     ALREADY_ASSIGNED = "already_assigned"
+    ALREADY_LINKED = "already_linked"
     ALREADY_RATED = "already_rated"
     CONFLICT = "conflict"
     CSRF_FAILED = "csrf_failed"
@@ -40,6 +41,7 @@ class ErrorCode(StrEnum):
     INVALID_PRIORITY = "invalid_priority"
     INVALID_RATING = "invalid_rating"
     INVALID_SCHEME = "invalid_scheme"
+    INVALID_TICKET = "invalid_ticket"
     INVALID_TOKEN = "invalid_token"
     INVALID_UNIT = "invalid_unit"
     INVALID_URL = "invalid_url"
@@ -48,6 +50,7 @@ class ErrorCode(StrEnum):
     METHOD_NOT_ALLOWED = "method_not_allowed"
     NOT_A_DESK = "not_a_desk"
     NOT_A_MEMBER = "not_a_member"
+    NOT_SAME_REQUESTER = "not_same_requester"
     NOT_FOUND = "not_found"
     NOT_UNDER_DESK = "not_under_desk"
     NO_GENERATED_STAFF = "no_generated_staff"

@@ -19,6 +19,7 @@ class NotificationKind(models.TextChoices):
     RESOLVED = "resolved", _("Your request is resolved")
     REOPENED = "reopened", _("A request was reopened")
     ASSIGNED = "assigned", _("A request was assigned to you")
+    MERGED = "merged", _("Your request was merged into another")
     SLA_AT_RISK = "sla_at_risk", _("A request is about to miss its service-level target")
     SLA_BREACHED = "sla_breached", _("A request missed its service-level target")
 

@@ -21,6 +21,7 @@ _LANDINGS = {
 _TO_REQUESTER = {
     EventKind.INFO_REQUESTED: NotificationKind.INFO_REQUESTED,
     EventKind.RESOLVED: NotificationKind.RESOLVED,
+    EventKind.MERGED: NotificationKind.MERGED,
 }
 
 _TO_HANDLER = {

@@ -86,6 +86,8 @@ class VisitOutcome(models.TextChoices):
     ESCALATED = "escalated", _("Escalated")
     RETURNED = "returned", _("Returned")
     TRANSFERRED = "transferred", _("Transferred")
+    # Closed into the request it repeated (the duplicate of a request filed twice).
+    MERGED = "merged", _("Merged")
 
 
 class LevelVisit(models.Model):

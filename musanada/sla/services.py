@@ -39,6 +39,7 @@ _CLOCK_EVENTS = {
     EventKind.INFO_PROVIDED,
     EventKind.RESOLVED,
     EventKind.REOPENED,
+    EventKind.MERGED,
     *_MOVES,
 }
 
@@ -238,6 +239,8 @@ def record(ticket: Ticket, events) -> dict | None:
             recorder.close(VisitOutcome.RESOLVED)
         elif kind == EventKind.REOPENED:
             recorder.reopen()
+        elif kind == EventKind.MERGED:
+            recorder.close(VisitOutcome.MERGED)
     visit = recorder.visit
     due_at = visit.resolution_due_at if visit is not None else None
     return {"due_at": due_at} if ticket.due_at != due_at else None

@@ -27,6 +27,7 @@ class Kind(StrEnum):
     DESK_AGENT = "desk_agent"  # an agent of the holding desk; the API takes a username
     CENTRAL_SERVICE = "central_service"  # another central service; the API takes its code
     SCORE = "score"  # 1 to 5
+    REFERENCE = "reference"  # another request, by its reference
     FILES = "files"
 
 
@@ -174,6 +175,26 @@ SPECS = (
         (_files(_("Files"), required=True),),
         done=_("The files were added."),
         json_api=False,
+    ),
+    ActionSpec(
+        Action.MERGE,
+        services.ticket_merge,
+        (
+            Field(
+                "into",
+                Kind.REFERENCE,
+                _("Reference of the request it repeats"),
+                help=_("A request of the same person, still going on; this one is closed into it."),
+            ),
+            Field("note", Kind.TEXT, _("Message to the requester"), required=False),
+        ),
+        done=_("The request was merged; the other one goes on."),
+    ),
+    ActionSpec(
+        Action.LINK,
+        services.ticket_link,
+        (Field("to", Kind.REFERENCE, _("Reference of the related request")),),
+        done=_("The requests are linked."),
     ),
 )
 

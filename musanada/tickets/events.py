@@ -117,6 +117,16 @@ def _describe(event, names: _Names) -> str:
         return _("Assigned to %(user)s") % {"user": names.person(data.get("assignee"))}
     if kind == EventKind.RATED:
         return _("Rated %(score)s out of 5") % {"score": data.get("score", "")}
+    if kind == EventKind.MERGED:
+        return _("Closed as a repeat of %(reference)s, where it is answered") % {
+            "reference": data.get("into", "")
+        }
+    if kind == EventKind.MERGED_IN:
+        return _("%(reference)s, a repeat of this request, was merged into it") % {
+            "reference": data.get("from", "")
+        }
+    if kind == EventKind.LINKED:
+        return _("Linked to %(reference)s") % {"reference": data.get("to", "")}
     if kind == EventKind.CLOSED and data.get("automatic"):
         return _("Closed automatically after the confirmation delay")
     return str(EventKind(kind).label)

@@ -203,6 +203,28 @@ class Attachment(models.Model):
         return self.original_name
 
 
+class TicketLink(models.Model):
+    """Two related requests tied together by a desk (a merge ties the duplicate to the request it repeats).
+    Stored once per pair, the smaller id first; never removed: the history says when and by whom."""
+
+    first = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="ticket_link_unique"),
+            models.CheckConstraint(
+                condition=models.Q(first__lt=models.F("second")), name="ticket_link_ordered"
+            ),
+        ]
+        indexes = [models.Index(fields=["second"], name="ticket_link_second")]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} ~ {self.second_id}"
+
+
 class ReferenceCounter(models.Model):
     """The last reference number given in a year: `MSN-2026-000123`."""
 

@@ -31,7 +31,7 @@ from musanada.core.errors import ErrorCode, InvalidInput, NotFound
 from musanada.core.text import normalize, search_terms
 from musanada.org.models import Category, OrgUnit
 from musanada.tickets import policy
-from musanada.tickets.models import Ticket
+from musanada.tickets.models import Ticket, TicketLink
 from musanada.tickets.workflow import OPEN_STATUSES, Priority, Status
 
 LIST_RELATED = ("desk", "origin_unit", "category", "category__parent", "requester", "assignee")
@@ -472,6 +472,17 @@ def origin_unit(user, code: str, roots=None) -> OrgUnit | None:
 
 # A requester's requests that wait for them: information was asked for, or a resolution is to be confirmed.
 WAITING_FOR_REQUESTER = (Status.WAITING, Status.RESOLVED)
+
+
+def related_tickets(user, ticket: Ticket) -> list[Ticket]:
+    """The requests linked to this one (a merge links them too) that the user may see, latest first: two
+    bounded queries, then the policy's `visible_among` for the handful found."""
+    pairs = TicketLink.objects.filter(Q(first=ticket) | Q(second=ticket)).values_list("first_id", "second_id")
+    others = {first if second == ticket.pk else second for first, second in pairs}
+    if not others:
+        return []
+    visible = policy.visible_among(user, others)
+    return list(Ticket.objects.filter(pk__in=visible).order_by("-updated_at", "-pk"))
 
 
 def waiting_for(user) -> models.QuerySet:

@@ -21,11 +21,11 @@ from django.utils.translation import gettext_lazy as _
 from musanada.core import files as file_store
 from musanada.core.actors import SYSTEM, is_system
 from musanada.core.errors import Conflict, ErrorCode, IllegalTransition, InvalidInput, NotFound
-from musanada.core.text import required_text, search_document
+from musanada.core.text import normalize, plain_line, plain_text, required_text, search_document
 from musanada.org.models import Category, OrgUnit, UnitKind
 from musanada.tickets import policy, reactions, references, routing
 from musanada.tickets.attachments import check_files
-from musanada.tickets.models import Attachment, Event, Ticket, TicketHolding
+from musanada.tickets.models import Attachment, Event, Ticket, TicketHolding, TicketLink
 from musanada.tickets.workflow import Action, Channel, EventKind, Party, Priority, Status
 
 SUBJECT_MAX = 200
@@ -581,6 +581,104 @@ def ticket_attach(actor, ticket: Ticket, *, files, version: int | None = None) -
         raise InvalidInput(_("Choose at least one file."), code=ErrorCode.REQUIRED, field="attachments")
     with _acting(actor, ticket, Action.ATTACH, version) as change:
         change.event(EventKind.ATTACHMENT_ADDED, files=checked, data={"count": len(checked)})
+    return ticket
+
+
+# Duplicates and related requests ----------------------------------------------------------------------
+
+
+def _partner(actor, ticket: Ticket, reference: str, field: str) -> Ticket:
+    """The other request an action names by its reference: one the actor reads from the desk side, not this
+    one."""
+    wanted = normalize(plain_line(reference or "")).upper()
+    partner = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("origin_unit", "desk")
+        .filter(reference=wanted)
+        .first()
+        if wanted
+        else None
+    )
+    # Read from the desk side (a request the actor only filed is not theirs to tie to others): its history
+    # then names a request that desk may read.
+    if partner is None or not policy.reads_internal(actor, partner):
+        raise InvalidInput(
+            _("No request with this reference among those your desks read."),
+            code=ErrorCode.INVALID_TICKET,
+            field=field,
+        )
+    if partner.pk == ticket.pk:
+        raise InvalidInput(
+            _("Give the reference of another request, not of this one."),
+            code=ErrorCode.INVALID_TICKET,
+            field=field,
+        )
+    return partner
+
+
+def _tie(actor, one: Ticket, other: Ticket, now) -> bool:
+    """Link the two requests; False when they already were."""
+    first, second = sorted((one.pk, other.pk))
+    _link, created = TicketLink.objects.get_or_create(
+        first_id=first, second_id=second, defaults={"created_by": actor, "created_at": now}
+    )
+    return created
+
+
+def _append(ticket: Ticket, kind: str, actor, now, *, public: bool, data: dict) -> None:
+    # The other request of a merge or a link gets its line of history; its status and version do not change,
+    # so a form an agent has open on it stays valid.
+    _new_event(ticket, kind, actor, now, public=public, data=data).save()
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=now)
+
+
+def ticket_merge(actor, ticket: Ticket, *, into: str, note: str = "", version: int | None = None) -> Ticket:
+    """Close a request filed twice into the one it repeats (same requester): the requester is told on the
+    duplicate, which stays readable, and the other request goes on. Both are linked."""
+    note = plain_text(note or "").strip()
+    with _acting(actor, ticket, Action.MERGE, version) as change:
+        partner = _partner(actor, change.ticket, into, "into")
+        if partner.requester_id != change.ticket.requester_id:
+            raise InvalidInput(
+                _(
+                    "Only a request filed twice by the same person is merged. Requests of different people "
+                    "about one problem are linked instead."
+                ),
+                code=ErrorCode.NOT_SAME_REQUESTER,
+                field="into",
+            )
+        if partner.status == Status.CLOSED:
+            raise InvalidInput(
+                _("That request is closed: merge into a request that is still going on."),
+                code=ErrorCode.INVALID_TICKET,
+                field="into",
+            )
+        change.set(closed_at=change.now)
+        change.event(EventKind.MERGED, body=note, data={"into": partner.reference})
+        _append(
+            partner,
+            EventKind.MERGED_IN,
+            actor,
+            change.now,
+            public=True,
+            data={"from": change.ticket.reference},
+        )
+        _tie(actor, change.ticket, partner, change.now)
+    return ticket
+
+
+def ticket_link(actor, ticket: Ticket, *, to: str, version: int | None = None) -> Ticket:
+    """Tie two related requests together (desk side: the other may be someone else's request)."""
+    with _acting(actor, ticket, Action.LINK, version) as change:
+        partner = _partner(actor, change.ticket, to, "to")
+        if not _tie(actor, change.ticket, partner, change.now):
+            raise InvalidInput(
+                _("These two requests are already linked."), code=ErrorCode.ALREADY_LINKED, field="to"
+            )
+        change.event(EventKind.LINKED, public=False, data={"to": partner.reference})
+        _append(
+            partner, EventKind.LINKED, actor, change.now, public=False, data={"to": change.ticket.reference}
+        )
     return ticket
 
 

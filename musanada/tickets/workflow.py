@@ -62,6 +62,11 @@ class EventKind(models.TextChoices):
     RATED = "rated", _("Rated")
     ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
     # Written by the service-level sweep (musanada.sla), desk side only.
+    # A duplicate closed into the request it repeats (on the duplicate), and that request's side of it.
+    MERGED = "merged", _("Merged into another request")
+    MERGED_IN = "merged_in", _("A duplicate was merged into this request")
+    # Related requests tied together by a desk (desk side only: the other may be someone else's).
+    LINKED = "linked", _("Linked to a related request")
     SLA_AT_RISK = "sla_at_risk", _("Service-level target at risk")
     SLA_BREACHED = "sla_breached", _("Service-level target missed")
 
@@ -81,6 +86,8 @@ class Action(models.TextChoices):
     REOPEN = "reopen", _("Reopen")
     RATE = "rate", _("Rate")
     ATTACH = "attach", _("Add attachments")
+    MERGE = "merge", _("Merge into the request it repeats")
+    LINK = "link", _("Link to a related request")
 
 
 class Party(models.TextChoices):
@@ -236,6 +243,9 @@ RULES = (
     ),
     _rule(Action.ATTACH, REQUESTER, {NEW, OPEN, WAITING}),
     _rule(Action.ATTACH, DESK, {NEW, OPEN, WAITING}),
+    # A request filed twice: the duplicate is closed into the other, which goes on.
+    _rule(Action.MERGE, DESK, {NEW, OPEN, WAITING}, CLOSED),
+    _rule(Action.LINK, DESK, {NEW, OPEN, WAITING, RESOLVED}),
 )
 
 _BY_KEY = {(rule.action, rule.party): rule for rule in RULES}

@@ -230,6 +230,12 @@ def _form_field(field: actions.Field, ticket) -> forms.Field:
     if kind == actions.Kind.CENTRAL_SERVICE:
         others = OrgUnit.objects.filter(kind=UnitKind.SERVICE, is_active=True).exclude(pk=ticket.desk_id)
         return UnitField(queryset=others, **common)
+    if kind == actions.Kind.REFERENCE:
+        return forms.CharField(
+            max_length=32,
+            widget=forms.TextInput(attrs={"dir": "ltr", "placeholder": "MSN-2026-000123"}),
+            **common,
+        )
     if kind == actions.Kind.SCORE:
         scores = [(score, str(score)) for score in range(1, 6)]
         return forms.TypedChoiceField(coerce=int, widget=forms.RadioSelect, choices=scores, **common)

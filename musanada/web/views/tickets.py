@@ -184,6 +184,7 @@ def _render_ticket(request, ticket, *, bound=None, error=None, status=200):
             "preview_types": PREVIEW_TYPES,
             "canned_replies": replies,
             "articles": articles,
+            "related": selectors.related_tickets(user, ticket),
             # The requester's next step first: confirm or reopen a resolved request, then rate it.
             "confirm": confirm,
             "quick_rating": Action.RATE in offered_now,
