@@ -19,7 +19,7 @@ from django.db.models import Q
 from musanada.core.errors import Conflict, Forbidden, IllegalTransition, NotFound
 from musanada.org.models import Category, Membership, OrgUnit, Role
 from musanada.org.services import membership_grant, unit_repath
-from musanada.tickets import bulk, policy, selectors, services
+from musanada.tickets import bulk, incidents, policy, selectors, services
 from musanada.tickets.models import Event, Ticket
 from musanada.tickets.workflow import Action, EventKind
 
@@ -89,6 +89,7 @@ DESK_ACTIONS = frozenset(
         Action.ATTACH,
         Action.MERGE,
         Action.LINK,
+        Action.FOLLOW_INCIDENT,
     }
 )
 REQUESTER_ACTIONS = frozenset(
@@ -112,6 +113,7 @@ _WORKING = {
     Action.ATTACH,
     Action.MERGE,
     Action.LINK,
+    Action.FOLLOW_INCIDENT,
 }
 # What the holding desk may do, by the ticket's situation; every other desk action is an illegal transition.
 DESK_OK = {
@@ -121,7 +123,15 @@ DESK_OK = {
     # The last level: no escalation; central services transfer between themselves.
     "central-referred": frozenset(_WORKING | {Action.RETURN, Action.TRANSFER}),
     "waiting": frozenset(
-        {Action.ASSIGN, Action.NOTE, Action.RESOLVE, Action.ATTACH, Action.MERGE, Action.LINK}
+        {
+            Action.ASSIGN,
+            Action.NOTE,
+            Action.RESOLVE,
+            Action.ATTACH,
+            Action.MERGE,
+            Action.LINK,
+            Action.FOLLOW_INCIDENT,
+        }
     ),
     "resolved": frozenset({Action.NOTE, Action.LINK}),
     "closed": frozenset(),
@@ -461,6 +471,18 @@ def _twin(ticket: Ticket) -> Ticket:
 
 def perform(action: str, actor, ticket: Ticket):
     """Call the service of `action` with valid input, so that only the policy and the workflow can refuse."""
+    if action == Action.FOLLOW_INCIDENT:
+        # The central Massar service declares the national outage the request reports.
+        category = ticket.category.parent or ticket.category
+        incident = incidents.incident_declare(
+            get_user_model().objects.get(username="central"),
+            desk=OrgUnit.objects.get(code="MEN-MASSAR"),
+            category=category,
+            scope=OrgUnit.objects.get(code="MEN"),
+            title="Panne nationale",
+            description="Le service est rétabli dans la matinée.",
+        )
+        return services.ticket_follow_incident(actor, ticket, incident=incident.pk)
     if action in (Action.MERGE, Action.LINK):
         twin = _twin(ticket).reference
         if action == Action.MERGE:
@@ -487,7 +509,8 @@ def perform(action: str, actor, ticket: Ticket):
             actor, ticket, files=[SimpleUploadedFile("trace.txt", b"erreur 500\n", content_type="text/plain")]
         ),
     }
-    assert set(calls) | {Action.MERGE, Action.LINK} == set(Action.values), "every action has its call here"
+    answered_above = {Action.MERGE, Action.LINK, Action.FOLLOW_INCIDENT}
+    assert set(calls) | answered_above == set(Action.values), "every action has its call here"
     return calls[action]()
 
 

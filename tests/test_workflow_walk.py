@@ -14,7 +14,7 @@ from django.db import transaction
 from musanada.core.actors import SYSTEM
 from musanada.core.errors import DomainError, ErrorCode
 from musanada.org.models import Membership, OrgUnit, Role
-from musanada.tickets import actions, policy, services
+from musanada.tickets import actions, incidents, policy, services
 from musanada.tickets.models import Event, Ticket
 from musanada.tickets.workflow import Action, Status
 
@@ -47,6 +47,8 @@ DESIGN = {
     # A request filed twice is closed into the other; related ones are tied together, resolved ones too.
     (Action.MERGE, "desk"): ({NEW, OPEN, WAITING}, CLOSED, ALL_LEVELS),
     (Action.LINK, "desk"): ({NEW, OPEN, WAITING, RESOLVED}, None, ALL_LEVELS),
+    # A request reporting a known incident follows it (the system resolves it only with a resolved incident).
+    (Action.FOLLOW_INCIDENT, "desk"): ({NEW, OPEN, WAITING}, None, ALL_LEVELS),
 }
 
 # The agent of each level's desk, as the walked ticket climbs: school head, province, academy, central.
@@ -80,6 +82,7 @@ def _arguments(action, units, people) -> dict:
         # Filled with the reference of the same request filed again and brought to the same desk.
         Action.MERGE: {"into": None},
         Action.LINK: {"to": None},
+        Action.FOLLOW_INCIDENT: {"incident": None},
     }[action]
 
 
@@ -137,6 +140,15 @@ def test_each_service_accepts_exactly_what_is_offered_and_what_the_design_says(
 ):
     ticket = _walk_to(level, status, people, units, categories)
     again = _walk_to(level, NEW, people, units, categories).reference
+    # Massar is down for the whole country: the central service declared it.
+    incident = incidents.incident_declare(
+        people["central"],
+        desk=units["MEN-MASSAR"],
+        category=categories["massar"],
+        scope=units["MEN"],
+        title="Massar indisponible",
+        description="Le service est rétabli dans la matinée.",
+    )
     actors = {"requester": people["teacher"], "desk": people[AGENTS[level]], "system": SYSTEM}
     for action in Action.values:
         for who, actor in actors.items():
@@ -150,6 +162,8 @@ def test_each_service_accepts_exactly_what_is_offered_and_what_the_design_says(
             for name in ("into", "to"):
                 if name in arguments:
                     arguments[name] = again
+            if "incident" in arguments:
+                arguments["incident"] = incident.pk
             before = _snapshot(fresh)
             reached, refused = _try(actor, who, action, fresh, arguments)
             sources, target, levels = DESIGN.get((action, who), (set(), None, set()))

@@ -219,6 +219,7 @@ _KIND_TYPES: dict[Kind, tuple[Any, str | None]] = {
     Kind.DESK_AGENT: (Code, "Username of an agent of the holding desk"),
     Kind.CENTRAL_SERVICE: (Code, "Code of the central service"),
     Kind.SCORE: (Annotated[int, Field(ge=1, le=5)], "1: very unsatisfied, 5: very satisfied"),
+    Kind.INCIDENT: (Annotated[int, Field(ge=1, le=2**31 - 1)], "Id of a known incident about the request"),
     Kind.REFERENCE: (
         Annotated[str, Field(max_length=32)],
         "Reference of another request, e.g. MSN-2026-000123",

@@ -20,6 +20,7 @@ class NotificationKind(models.TextChoices):
     REOPENED = "reopened", _("A request was reopened")
     ASSIGNED = "assigned", _("A request was assigned to you")
     MERGED = "merged", _("Your request was merged into another")
+    INCIDENT = "incident", _("News of a known incident your request follows")
     SLA_AT_RISK = "sla_at_risk", _("A request is about to miss its service-level target")
     SLA_BREACHED = "sla_breached", _("A request missed its service-level target")
 

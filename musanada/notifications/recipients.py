@@ -22,6 +22,8 @@ _TO_REQUESTER = {
     EventKind.INFO_REQUESTED: NotificationKind.INFO_REQUESTED,
     EventKind.RESOLVED: NotificationKind.RESOLVED,
     EventKind.MERGED: NotificationKind.MERGED,
+    EventKind.INCIDENT_FOLLOWED: NotificationKind.INCIDENT,
+    EventKind.INCIDENT_UPDATE: NotificationKind.INCIDENT,
 }
 
 _TO_HANDLER = {

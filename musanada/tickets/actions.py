@@ -28,6 +28,7 @@ class Kind(StrEnum):
     CENTRAL_SERVICE = "central_service"  # another central service; the API takes its code
     SCORE = "score"  # 1 to 5
     REFERENCE = "reference"  # another request, by its reference
+    INCIDENT = "incident"  # a known incident about the request; the API takes its id
     FILES = "files"
 
 
@@ -195,6 +196,12 @@ SPECS = (
         services.ticket_link,
         (Field("to", Kind.REFERENCE, _("Reference of the related request")),),
         done=_("The requests are linked."),
+    ),
+    ActionSpec(
+        Action.FOLLOW_INCIDENT,
+        services.ticket_follow_incident,
+        (Field("incident", Kind.INCIDENT, _("Known incident")),),
+        done=_("The request follows the incident: it will be resolved with it."),
     ),
 )
 

@@ -125,6 +125,11 @@ def _describe(event, names: _Names) -> str:
         return _("%(reference)s, a repeat of this request, was merged into it") % {
             "reference": data.get("from", "")
         }
+    if kind == EventKind.INCIDENT_FOLLOWED:
+        return _("Follows the known incident “%(title)s”, handled by %(desk)s") % {
+            "title": data.get("title", ""),
+            "desk": names.unit(data.get("desk")),
+        }
     if kind == EventKind.LINKED:
         return _("Linked to %(reference)s") % {"reference": data.get("to", "")}
     if kind == EventKind.CLOSED and data.get("automatic"):

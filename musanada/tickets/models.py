@@ -59,6 +59,16 @@ class Ticket(models.Model):
     # holdings and the tree that the services keep with the holdings: on PostgreSQL, keyword search looks up a
     # word and a reader together in one GIN index (`ticket_search_access`).
     access_keys = models.JSONField(_("access keys"), default=list, blank=True, editable=False)
+    # The known incident the request follows (filed as following it, or attached by its desk): it is resolved
+    # with the incident and is not referred up on its own (docs/workflow.md, "Known incidents").
+    incident = models.ForeignKey(
+        "Incident",
+        verbose_name=_("incident"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
 
     class Meta:
         verbose_name = _("ticket")
@@ -89,6 +99,12 @@ class Ticket(models.Model):
             # The whole history by last activity: a reader whose tickets are a large share of the country
             # (a central observer, a search over a big subtree) walks it and filters.
             models.Index(fields=["-updated_at", "-id"], name="ticket_recent"),
+            # An incident's requests: a few hundred among millions, so only those are indexed.
+            models.Index(
+                fields=["incident", "status"],
+                name="ticket_incident",
+                condition=models.Q(incident__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -201,6 +217,68 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class IncidentStatus(models.TextChoices):
+    OPEN = "open", _("Ongoing")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class Incident(models.Model):
+    """A known problem that many requests report at once (Massar down in an academy, a national outage),
+    declared by a desk for a category and a part of the tree (`scope`: every unit under it). Requests of that
+    category from that part of the tree are offered to follow it; its updates go to their requesters, and
+    resolving it resolves them (docs/workflow.md, "Known incidents")."""
+
+    desk = models.ForeignKey(
+        OrgUnit, verbose_name=_("declared by"), on_delete=models.PROTECT, related_name="+"
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+"
+    )
+    scope = models.ForeignKey(
+        OrgUnit, verbose_name=_("units concerned"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=IncidentStatus.choices, default=IncidentStatus.OPEN
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("declared"))
+    resolution = models.TextField(_("resolution"), blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        indexes = [models.Index(fields=["status", "-created_at"], name="incident_status")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class IncidentUpdate(models.Model):
+    """What the desk handling an incident tells its requesters, once each. Appended, never changed."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="updates")
+    body = models.TextField(_("update"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("An incident's updates are never changed.")
+        super().save(*args, **kwargs)
 
 
 class TicketLink(models.Model):

@@ -35,7 +35,7 @@ from musanada.core.errors import ErrorCode, Forbidden, IllegalTransition, Invali
 from musanada.knowledge.models import Article, ArticleStatus, Audience
 from musanada.org.models import DESK_ROLES, SUBTREE_ROLES, Membership, OrgUnit, Role, UnitKind
 from musanada.tickets import workflow
-from musanada.tickets.models import CannedReply, Event, Ticket, TicketHolding
+from musanada.tickets.models import CannedReply, Event, Incident, IncidentStatus, Ticket, TicketHolding
 from musanada.tickets.workflow import Party, Refusal, Status
 
 
@@ -321,6 +321,52 @@ def article_workspace(user) -> QuerySet:
     if not writes_articles(user):
         return Article.objects.none()
     return Article.objects.filter(unit__in=article_units(user))
+
+
+# Known incidents ---------------------------------------------------------------------------------------
+
+
+def incident_desks(user) -> QuerySet:
+    """The desks for which the user declares and handles incidents: those they work."""
+    return OrgUnit.objects.filter(pk__in=reach(user).desk_ids, is_active=True)
+
+
+def declares_incident(user, desk: OrgUnit, scope: OrgUnit) -> bool:
+    """Whether the user may declare an incident for `desk` over the units under `scope`: an agent of the
+    desk, for a part of the tree the desk answers for (`unit_roots`: under a school, province or academy
+    desk; anywhere for a central service)."""
+    if not _is_person(user) or desk.pk not in reach(user).desk_ids:
+        return False
+    if desk.kind in (UnitKind.SERVICE, UnitKind.CENTRAL):
+        return True
+    return scope.path.startswith(desk.path)
+
+
+def handles_incident(user, incident) -> bool:
+    """Whether the user posts updates to the incident, attaches requests to it and resolves it: an agent of
+    the desk that declared it."""
+    return _is_person(user) and incident.desk_id in reach(user).desk_ids
+
+
+def visible_incidents(user) -> QuerySet:
+    """The incidents the user reads: those over a part of the tree holding one of their units (the banner
+    they see), those declared by their desks, and those inside the part of the tree they read
+    (`unit_roots`)."""
+    if not _is_person(user) or is_system(user):
+        return Incident.objects.none()
+    r = reach(user)
+    above = {path[: end + 1] for path in r.unit_paths for end, c in enumerate(path) if c == "/" and end}
+    condition = Q(scope__path__in=above) | Q(desk_id__in=r.desk_ids)
+    for root in unit_roots(user):
+        condition |= Q(scope__path__startswith=root.path)
+    return Incident.objects.filter(condition)
+
+
+def incident_covers(incident, unit: OrgUnit, category) -> bool:
+    """Whether a request of `category` for `unit` is one the incident is about: the unit under its scope,
+    the category its own or one of its topics."""
+    in_scope = unit.path.startswith(incident.scope.path)
+    return in_scope and (category.pk == incident.category_id or category.parent_id == incident.category_id)
 
 
 # Seeing tickets ----------------------------------------------------------------------------------------
@@ -612,6 +658,20 @@ class TicketFacts:
     @property
     def referrer_staffed(self) -> bool:
         return self.referrer is not None and has_desk_agent(self.referrer)
+
+    @cached_property
+    def _incident_status(self) -> str | None:
+        if self.ticket.incident_id is None:
+            return None
+        return Incident.objects.filter(pk=self.ticket.incident_id).values_list("status", flat=True).first()
+
+    @property
+    def in_open_incident(self) -> bool:
+        return self._incident_status == IncidentStatus.OPEN
+
+    @property
+    def incident_resolved(self) -> bool:
+        return self._incident_status == IncidentStatus.RESOLVED
 
 
 def available_actions(user, ticket) -> list[str]:

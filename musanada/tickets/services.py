@@ -23,9 +23,9 @@ from musanada.core.actors import SYSTEM, is_system
 from musanada.core.errors import Conflict, ErrorCode, IllegalTransition, InvalidInput, NotFound
 from musanada.core.text import normalize, plain_line, plain_text, required_text, search_document
 from musanada.org.models import Category, OrgUnit, UnitKind
-from musanada.tickets import policy, reactions, references, routing
+from musanada.tickets import incidents, policy, reactions, references, routing
 from musanada.tickets.attachments import check_files
-from musanada.tickets.models import Attachment, Event, Ticket, TicketHolding, TicketLink
+from musanada.tickets.models import Attachment, Event, Incident, Ticket, TicketHolding, TicketLink
 from musanada.tickets.workflow import Action, Channel, EventKind, Party, Priority, Status
 
 SUBJECT_MAX = 200
@@ -245,8 +245,12 @@ def ticket_file(
     channel: str = Channel.WEB,
     files=(),
     mailbox_desk: OrgUnit | None = None,
+    incident: Incident | int | None = None,
 ) -> Ticket:
     """File a request for `unit` (a unit the requester belongs to); it lands on the desk the memo names.
+
+    `incident`: the known incident the requester says the request reports (one they can see, about this
+    category and unit); the request then follows it.
 
     `mailbox_desk` is for the e-mail channel only: a mail sent to a desk's official address lands on that
     desk (routing.mailbox_landing) instead of the one the web form would choose.
@@ -271,6 +275,8 @@ def ticket_file(
     else:
         landing = routing.mailbox_landing(requester, unit, mailbox_desk, category)
     keys = policy.access_keys([landing.desk], origin=unit)
+    if incident is not None:
+        incident = _incident_for(requester, incident, unit, category)
 
     with file_store.kept_if_committed(), transaction.atomic():
         now = timezone.now()
@@ -310,6 +316,11 @@ def ticket_file(
         filed.save()
         _store_attachments(ticket, filed, checked)
         appended = [filed]
+        if incident is not None:
+            followed = incidents.follows(ticket, incident, now, requester)
+            Ticket.objects.filter(pk=ticket.pk).update(incident=incident)
+            followed.save()
+            appended.append(followed)
         if landing.skipped:
             routed = _routed_up(ticket, landing, now)
             routed.save()
@@ -678,6 +689,45 @@ def ticket_link(actor, ticket: Ticket, *, to: str, version: int | None = None) -
         change.event(EventKind.LINKED, public=False, data={"to": partner.reference})
         _append(
             partner, EventKind.LINKED, actor, change.now, public=False, data={"to": change.ticket.reference}
+        )
+    return ticket
+
+
+# Known incidents ---------------------------------------------------------------------------------------
+
+
+def _incident_for(actor, incident, unit: OrgUnit, category: Category) -> Incident:
+    """The incident named (an object or an id) if the actor sees it and it is about this request."""
+    pk = incident.pk if isinstance(incident, Incident) else incident
+    found = (
+        policy.visible_incidents(actor).select_related("desk", "scope").filter(pk=pk).first() if pk else None
+    )
+    if found is None:
+        raise InvalidInput(_("No such incident."), code=ErrorCode.INVALID_INCIDENT, field="incident")
+    incidents.check_covers(found, unit, category)
+    return found
+
+
+def ticket_follow_incident(actor, ticket: Ticket, *, incident, version: int | None = None) -> Ticket:
+    """The holding desk attaches the request to the known incident it reports: the requester hears the
+    incident's updates and the request is resolved with it."""
+    with _acting(actor, ticket, Action.FOLLOW_INCIDENT, version) as change:
+        found = _incident_for(actor, incident, change.ticket.origin_unit, change.ticket.category)
+        event = incidents.follows(change.ticket, found, change.now, actor)
+        change.set(incident=found)
+        change.event(EventKind.INCIDENT_FOLLOWED, data=event.data)
+    return ticket
+
+
+def ticket_resolve_with_incident(ticket: Ticket, incident: Incident) -> Ticket:
+    """The system resolves a request that follows the resolved incident, with the incident's resolution (the
+    job that `incidents.incident_resolve` queues)."""
+    with _acting(SYSTEM, ticket, Action.RESOLVE, None) as change:
+        change.set(resolved_at=change.now)
+        change.event(
+            EventKind.RESOLVED,
+            body=incident.resolution,
+            data={"desk": _desk_data(change.ticket.desk), "incident": incident.pk},
         )
     return ticket
 

@@ -67,6 +67,9 @@ class EventKind(models.TextChoices):
     MERGED_IN = "merged_in", _("A duplicate was merged into this request")
     # Related requests tied together by a desk (desk side only: the other may be someone else's).
     LINKED = "linked", _("Linked to a related request")
+    # The request follows a known incident; the incident's updates, on each of its requests.
+    INCIDENT_FOLLOWED = "incident_followed", _("Follows a known incident")
+    INCIDENT_UPDATE = "incident_update", _("Incident update")
     SLA_AT_RISK = "sla_at_risk", _("Service-level target at risk")
     SLA_BREACHED = "sla_breached", _("Service-level target missed")
 
@@ -88,6 +91,7 @@ class Action(models.TextChoices):
     ATTACH = "attach", _("Add attachments")
     MERGE = "merge", _("Merge into the request it repeats")
     LINK = "link", _("Link to a related request")
+    FOLLOW_INCIDENT = "follow_incident", _("Attach to a known incident")
 
 
 class Party(models.TextChoices):
@@ -120,6 +124,11 @@ class Facts(Protocol):
 
     @property
     def referrer_staffed(self) -> bool: ...
+    # The request follows an incident that is still going on / that was resolved.
+    @property
+    def in_open_incident(self) -> bool: ...
+    @property
+    def incident_resolved(self) -> bool: ...
 
     # The desk that referred the ticket into its level, or None.
     @property
@@ -208,6 +217,19 @@ REFERRER_STAFFED = Guard(
     lambda f: {"desk": f.referrer.name},
 )
 
+# A request that follows an ongoing incident is handled with it: not referred up one by one.
+NOT_IN_INCIDENT = Guard(
+    ErrorCode.FOLLOWS_INCIDENT,
+    _("This request follows a known incident: it is resolved with the incident, not referred on its own."),
+    lambda f: not f.in_open_incident,
+)
+# The system resolves a request only as part of resolving the incident it follows.
+INCIDENT_RESOLVED = Guard(
+    ErrorCode.FOLLOWS_INCIDENT,
+    _("Only a request that follows a resolved incident is resolved with it."),
+    lambda f: f.incident_resolved,
+)
+
 RULES = (
     _rule(Action.TAKE, DESK, {NEW, OPEN}, OPEN, guards=(NOT_ALREADY_TAKEN,)),
     _rule(Action.ASSIGN, DESK, {NEW, OPEN, WAITING}),
@@ -217,9 +239,18 @@ RULES = (
     _rule(Action.REQUEST_INFO, DESK, {NEW, OPEN}, WAITING),
     _rule(Action.PROVIDE_INFO, REQUESTER, {WAITING}, OPEN),
     # Referral goes one level up, after requalification; the central level is the last one.
-    _rule(Action.ESCALATE, DESK, {NEW, OPEN}, NEW, levels={SCHOOL, PROVINCE, ACADEMY}),
+    _rule(
+        Action.ESCALATE, DESK, {NEW, OPEN}, NEW, levels={SCHOOL, PROVINCE, ACADEMY}, guards=(NOT_IN_INCIDENT,)
+    ),
     # Automatic escalation after a missed service-level target, when a level turned it on (musanada.sla).
-    _rule(Action.ESCALATE, SYSTEM, {NEW, OPEN}, NEW, levels={SCHOOL, PROVINCE, ACADEMY}),
+    _rule(
+        Action.ESCALATE,
+        SYSTEM,
+        {NEW, OPEN},
+        NEW,
+        levels={SCHOOL, PROVINCE, ACADEMY},
+        guards=(NOT_IN_INCIDENT,),
+    ),
     _rule(
         Action.RETURN,
         DESK,
@@ -246,6 +277,9 @@ RULES = (
     # A request filed twice: the duplicate is closed into the other, which goes on.
     _rule(Action.MERGE, DESK, {NEW, OPEN, WAITING}, CLOSED),
     _rule(Action.LINK, DESK, {NEW, OPEN, WAITING, RESOLVED}),
+    # Requests that report a known incident follow it: they are resolved with it, not referred one by one.
+    _rule(Action.FOLLOW_INCIDENT, DESK, {NEW, OPEN, WAITING}, guards=(NOT_IN_INCIDENT,)),
+    _rule(Action.RESOLVE, SYSTEM, {NEW, OPEN, WAITING}, RESOLVED, guards=(INCIDENT_RESOLVED,)),
 )
 
 _BY_KEY = {(rule.action, rule.party): rule for rule in RULES}

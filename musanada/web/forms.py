@@ -16,6 +16,7 @@ from musanada.knowledge.models import Audience
 from musanada.org.models import Category, OrgUnit, UnitKind
 from musanada.tickets import actions, bulk, policy, routing, selectors
 from musanada.tickets.attachments import EXTENSION_ALIASES
+from musanada.tickets.models import Incident, IncidentStatus
 from musanada.tickets.services import SUBJECT_MAX
 from musanada.tickets.workflow import Action, Priority, Status
 
@@ -93,6 +94,18 @@ class FileRulesMixin:
                         "so choose them again."
                     ),
                 )
+
+
+def incidents_for(ticket):
+    """The ongoing incidents about this request (its category, its origin's part of the tree)."""
+    category = ticket.category
+    about = [category.pk] + ([category.parent_id] if category.parent_id else [])
+    above = [
+        ticket.origin_unit.path[: end + 1]
+        for end, c in enumerate(ticket.origin_unit.path)
+        if c == "/" and end
+    ]
+    return Incident.objects.filter(status=IncidentStatus.OPEN, category_id__in=about, scope__path__in=above)
 
 
 def category_choices() -> list:
@@ -230,6 +243,8 @@ def _form_field(field: actions.Field, ticket) -> forms.Field:
     if kind == actions.Kind.CENTRAL_SERVICE:
         others = OrgUnit.objects.filter(kind=UnitKind.SERVICE, is_active=True).exclude(pk=ticket.desk_id)
         return UnitField(queryset=others, **common)
+    if kind == actions.Kind.INCIDENT:
+        return forms.ModelChoiceField(queryset=incidents_for(ticket), **common)
     if kind == actions.Kind.REFERENCE:
         return forms.CharField(
             max_length=32,
