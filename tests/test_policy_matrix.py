@@ -969,3 +969,84 @@ def test_each_persona_writes_and_reviews_exactly_their_units_articles(world, art
     else:
         with pytest.raises((NotFound, Forbidden)):
             knowledge.article_publish(user, draft)
+
+
+# (f) known incidents: who reads an incident, and who handles it -------------------------------------------
+#
+# An incident reaches the people of the units under its scope; its declaring desk handles it; readers of part
+# of the tree (a desk, the units under it; a supervisor or observer, their subtree; a central desk, all)
+# read those declared inside it.
+
+# key → (declared by, desk, scope)
+INCIDENTS = {
+    "national": ("central", "MEN-MASSAR", "MEN"),
+    "academy": ("region", "MA-01", "MA-01"),
+    "province": ("province", "MA-01-01", "MA-01-01"),
+    "other-province": ("province2", "MA-01-03", "MA-01-03"),
+    "other-academy": ("outsider", "MA-02-01", "MA-02-01"),
+}
+# Who handles each: the agents of its declaring desk (the academy's supervisor works its desk too).
+INCIDENT_HANDLERS = {
+    "national": {"central"},
+    "academy": {"region", "supervisor"},
+    "province": {"province"},
+    "other-province": {"province2"},
+    "other-academy": {"outsider"},
+}
+IN_MA_01 = frozenset({"national", "academy", "province", "other-province"})
+INCIDENT_READERS = {
+    "teacher": frozenset({"national", "academy", "province"}),
+    "head": frozenset({"national", "academy", "province"}),
+    "head2": frozenset({"national", "academy", "province"}),
+    "province": frozenset({"national", "academy", "province"}),
+    "province2": frozenset({"national", "academy", "other-province"}),
+    "region": IN_MA_01,
+    "supervisor": IN_MA_01,
+    "central": frozenset(INCIDENTS),
+    "central2": frozenset(INCIDENTS),
+    "observer": frozenset({"national", "academy", "province"}),
+    "outsider": frozenset({"national", "other-academy"}),
+    "outsider_head": frozenset({"national", "other-academy"}),
+    "outsider_teacher": frozenset({"national", "other-academy"}),
+    "admin": frozenset(),
+    "retired": frozenset(),
+    "former": frozenset(),
+}
+
+
+@pytest.fixture
+def declared(world):
+    people, _load = world
+    massar = Category.objects.get(code="massar")
+    return {
+        key: incidents.incident_declare(
+            people[by],
+            desk=OrgUnit.objects.get(code=desk),
+            category=massar,
+            scope=OrgUnit.objects.get(code=scope),
+            title=f"Incident {key}",
+            description="Massar ne répond plus.",
+        ).pk
+        for key, (by, desk, scope) in INCIDENTS.items()
+    }
+
+
+@pytest.mark.parametrize("persona", list(INCIDENT_READERS))
+def test_each_persona_reads_and_handles_exactly_the_incidents_of_their_part_of_the_tree(
+    world, declared, persona
+):
+    people, _load = world
+    user = people[persona]
+    by_pk = {pk: key for key, pk in declared.items()}
+    assert {by_pk[incident.pk] for incident in policy.visible_incidents(user)} == INCIDENT_READERS[persona]
+    for key, pk in declared.items():
+        if key not in INCIDENT_READERS[persona]:
+            with pytest.raises(NotFound):
+                incidents.incident_get_for(user, pk)
+            with pytest.raises(NotFound):
+                incidents.incident_post_update(user, pk, "Mise à jour.")
+        elif persona in INCIDENT_HANDLERS[key]:
+            assert incidents.incident_post_update(user, pk, "Mise à jour.").incident_id == pk
+        else:
+            with pytest.raises(Forbidden):
+                incidents.incident_post_update(user, pk, "Mise à jour.")

@@ -1,12 +1,15 @@
-"""The demo's help articles: the questions schools ask most about Massar, answered by the central Massar
-service for the whole country and by the Tangier academy for its schools, plus one draft awaiting review,
-so that a newcomer sees suggestions on the new-request page and a supervisor has something to review."""
+"""The demo's help articles and known incident: the questions schools ask most about Massar, answered by the
+central Massar service for the whole country and by the Tangier academy for its schools, plus one draft
+awaiting review, so that a newcomer sees suggestions on the new-request page and a supervisor has something
+to review; and the academy's Massar server in maintenance, for the incident banner."""
 
 from django.contrib.auth import get_user_model
 
 from musanada.knowledge import services
 from musanada.knowledge.models import Article, Audience
 from musanada.org.models import Category, OrgUnit
+from musanada.tickets import incidents
+from musanada.tickets.models import Incident
 
 # writer, unit, category, audience, publish (else: submitted for review), texts
 DEMO_ARTICLES = [
@@ -113,3 +116,26 @@ def ensure_demo_articles() -> int:
         else:
             services.article_submit(writer, article.slug)
     return len(DEMO_ARTICLES)
+
+
+def ensure_demo_incident() -> bool:
+    """Declare the demo's known incident once (the Tangier academy's Massar server in maintenance), with one
+    update, so that the banner, the incident page and "follow it" can be tried. False when it exists."""
+    if Incident.objects.exists():
+        return False
+    region = get_user_model().objects.get(username="region")
+    incident = incidents.incident_declare(
+        region,
+        desk=OrgUnit.objects.get(code="MA-01"),
+        category=Category.objects.get(code="massar"),
+        scope=OrgUnit.objects.get(code="MA-01"),
+        title="بطء منظومة مسار بالأكاديمية / Lenteur de Massar dans l'académie",
+        description=(
+            "يعرف الخادم الجهوي لمنظومة مسار ضغطا كبيرا خلال فترة مسك النقط. "
+            "فرق الأكاديمية تعمل على حل المشكل.\n"
+            "Le serveur régional de Massar est très sollicité pendant la saisie des notes ; "
+            "les équipes de l'académie y travaillent."
+        ),
+    )
+    incidents.incident_post_update(region, incident.pk, "Retour à la normale prévu en fin de journée.")
+    return True

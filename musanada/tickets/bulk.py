@@ -15,7 +15,7 @@ from musanada.tickets.workflow import Action
 
 # What a desk does to many tickets at once. Closing is the requester's confirmation (or the system's after
 # the delay), never a desk's: there is no bulk close.
-BULK_ACTIONS = (Action.TAKE, Action.ASSIGN, Action.ESCALATE, Action.RESOLVE)
+BULK_ACTIONS = (Action.TAKE, Action.ASSIGN, Action.ESCALATE, Action.RESOLVE, Action.FOLLOW_INCIDENT)
 # The text each action asks for, under the name of the service's argument.
 _TEXT_ARGUMENT: dict[str, str] = {Action.ESCALATE: "note", Action.RESOLVE: "resolution"}
 # Refusals of what was typed rather than of a ticket: the same for every ticket, so the batch stops there.
@@ -34,11 +34,12 @@ def bulk_limit() -> int:
     return settings.MUSANADA["PAGE_SIZE"]
 
 
-def bulk_act(actor, references, action: str, *, assignee=None, text: str = "") -> BulkOutcome:
+def bulk_act(actor, references, action: str, *, assignee=None, text: str = "", incident=None) -> BulkOutcome:
     """Do `action` on each ticket named in `references` (in order, each in its own transaction).
 
     Refuses the whole batch, changing nothing, when the action is not one done in bulk, when no or too many
-    tickets are named, or when what was typed is refused (the note, the resolution, no agent chosen).
+    tickets are named, or when what was typed is refused (the note, the resolution, no agent or incident
+    chosen).
     """
     if action not in BULK_ACTIONS:
         raise InvalidInput(_("This action cannot be done on several requests at once."), field="action")
@@ -58,6 +59,10 @@ def bulk_act(actor, references, action: str, *, assignee=None, text: str = "") -
         arguments["assignee"] = assignee
     if action in _TEXT_ARGUMENT:
         arguments[_TEXT_ARGUMENT[action]] = text
+    if action == Action.FOLLOW_INCIDENT:
+        if incident is None:
+            raise InvalidInput(_("Choose the incident."), code=ErrorCode.REQUIRED, field="incident")
+        arguments["incident"] = incident
 
     outcome = BulkOutcome()
     for reference in wanted:

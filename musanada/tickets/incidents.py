@@ -52,6 +52,20 @@ def incident_declare(
     )
 
 
+def incidents_concerning(user):
+    """The ongoing incidents over a part of the tree holding one of the user's units: the banner they see on
+    the inbox and the new-request page, and what their new request may follow. Latest first."""
+    paths = policy.reach(user).unit_paths
+    above = {path[: end + 1] for path in paths for end, c in enumerate(path) if c == "/" and end}
+    return (
+        Incident.objects.filter(status=IncidentStatus.OPEN, scope__path__in=above)
+        .select_related("desk", "scope", "category", "category__parent")
+        .order_by("-created_at")
+        if above
+        else Incident.objects.none()
+    )
+
+
 def incident_get_for(user, incident_id) -> Incident:
     """One incident the user reads; NotFound otherwise."""
     incident = (

@@ -14,7 +14,7 @@ from django.utils.translation import ngettext, pgettext, pgettext_lazy
 from musanada.core.errors import ErrorCode
 from musanada.knowledge.models import Audience
 from musanada.org.models import Category, OrgUnit, UnitKind
-from musanada.tickets import actions, bulk, policy, routing, selectors
+from musanada.tickets import actions, bulk, incidents, policy, routing, selectors
 from musanada.tickets.attachments import EXTENSION_ALIASES
 from musanada.tickets.models import Incident, IncidentStatus
 from musanada.tickets.services import SUBJECT_MAX
@@ -151,9 +151,27 @@ class NewTicketForm(FileRulesMixin, forms.Form):
     attachments = MultipleFileField(
         label=_("Attachments"), help_text=_("Screenshots or documents, optional.")
     )
+    incident = forms.TypedChoiceField(
+        label=_("Is your request about a known incident?"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        help_text=_("Following it, you are told of its progress and your request is resolved with it."),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        # Asked right after the category, before the person writes out what the desks already know.
+        self.order_fields(["unit", "category", "incident"])
+        # The ongoing incidents over one of the user's units: offered to follow, else the field goes.
+        self.incidents = list(incidents.incidents_concerning(user)[:5])
+        if self.incidents:
+            self.fields["incident"].choices = [("", _("No, it is something else"))] + [
+                (incident.pk, f"{incident.title} ({incident.category})") for incident in self.incidents
+            ]
+        else:
+            del self.fields["incident"]
         units = policy.filing_units(user)
         self.fields["unit"].queryset = units
         self.fields["category"].choices = category_choices()
@@ -300,6 +318,12 @@ class BulkForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": _("Choose an agent of your desk.")},
     )
+    incident = forms.ModelChoiceField(
+        label=_("Known incident"),
+        queryset=None,
+        required=False,
+        error_messages={"invalid_choice": _("Choose an ongoing incident.")},
+    )
     text = forms.CharField(
         label=_("Note or resolution"),
         required=False,
@@ -310,7 +334,11 @@ class BulkForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         kwargs.setdefault("auto_id", "bulk-%s")
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [(action, Action(action).label) for action in bulk.BULK_ACTIONS]
+        ongoing = policy.visible_incidents(user).filter(status=IncidentStatus.OPEN).order_by("-created_at")
+        self.fields["incident"].queryset = ongoing
+        # Attaching to an incident is offered while one is going on.
+        offered = [a for a in bulk.BULK_ACTIONS if a != Action.FOLLOW_INCIDENT or ongoing.exists()]
+        self.fields["action"].choices = [(action, Action(action).label) for action in offered]
         self.fields["assignee"].queryset = policy.colleagues(user)
 
 

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.http import JsonResponse
 from django.urls import path, register_converter
 
-from musanada.web.views import account, canned, inbox, knowledge, quarantine, tickets
+from musanada.web.views import account, canned, inbox, incidents, knowledge, quarantine, tickets
 
 
 def health(request):
@@ -47,6 +47,11 @@ urlpatterns = [
     path("t/<ref:reference>/", tickets.ticket_detail, name="ticket-detail"),
     path("t/<ref:reference>/do/<slug:action>/", tickets.ticket_act, name="ticket-act"),
     path("t/<ref:reference>/files/<slug:token>/", tickets.attachment_download, name="attachment-download"),
+    path("incidents/", incidents.incident_list, name="incidents"),
+    path("incidents/declare/", incidents.incident_declare, name="incident-declare"),
+    path("incidents/<int:pk>/", incidents.incident_detail, name="incident-detail"),
+    path("incidents/<int:pk>/update/", incidents.incident_update, name="incident-update"),
+    path("incidents/<int:pk>/resolve/", incidents.incident_resolve, name="incident-resolve"),
     path("kb/", knowledge.articles, name="articles"),
     path("kb/write/", knowledge.article_write, name="article-write"),
     path("kb/suggest/", knowledge.article_suggest, name="article-suggest"),

@@ -21,7 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 from musanada.core.errors import DomainError, InvalidInput, NotFound
 from musanada.org.models import OrgUnit, names_above
 from musanada.sla.services import clocks_for
-from musanada.tickets import bulk, policy, saved_views, selectors
+from musanada.tickets import bulk, incidents, policy, saved_views, selectors
 from musanada.tickets.models import SavedView
 from musanada.tickets.workflow import Action
 from musanada.web.forms import BulkForm, InboxFilterForm
@@ -121,6 +121,7 @@ def home(request):
         "reset_url": reverse("home") + _url({"tab": tab}),
         "chips": chips,
         "saved_views": list(SavedView.objects.filter(user=user)),
+        "incidents": list(incidents.incidents_concerning(user)[:3]),
         # Those who work a desk check requests in the list and act on them together.
         "bulk_form": BulkForm(user=user) if policy.reach(user).desk_ids else None,
         "here": request.get_full_path(),
@@ -209,7 +210,9 @@ def saved_view_remove(request, pk: int):
 @login_required
 def unit_picker(request):
     """The unit filter's suggestions as the user types (a `<datalist>`'s options): units in their reach."""
-    units = selectors.pickable_units(request.user, request.GET.get("unit", ""))
+    # The inbox's unit filter sends "unit"; the incident form's units concerned, "scope".
+    typed = request.GET.get("unit") or request.GET.get("scope", "")
+    units = selectors.pickable_units(request.user, typed)
     options = [(unit.code, " · ".join([unit.code, unit.name, *names_above(unit.parent)])) for unit in units]
     return render(request, "web/_unit_options.html", {"options": options})
 
@@ -232,6 +235,7 @@ def bulk_act(request):
             action,
             assignee=form.cleaned_data["assignee"],
             text=form.cleaned_data["text"],
+            incident=form.cleaned_data["incident"],
         )
     except DomainError as refused:
         messages.error(request, str(refused))

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from musanada.core.errors import DomainError
-from musanada.demo.articles import ensure_demo_articles
+from musanada.demo.articles import ensure_demo_articles, ensure_demo_incident
 from musanada.demo.people import DEMO_PASSWORD, ensure_demo_people
 from musanada.demo.population import DEFAULT_SEED, generate_population
 from musanada.demo.tickets import ensure_demo_tickets
@@ -77,6 +77,7 @@ class Command(BaseCommand):
             )
             tickets = ensure_demo_tickets()
             articles = ensure_demo_articles()
+            ensure_demo_incident()
         except DomainError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
