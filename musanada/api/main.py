@@ -5,7 +5,7 @@ from ninja.openapi.docs import Swagger
 
 from musanada.api import problems
 from musanada.api.auth import API_AUTH, CallerThrottle
-from musanada.api.routers import articles, reference, tickets
+from musanada.api.routers import articles, incidents, reference, tickets
 
 DESCRIPTION = """\
 Musanada's REST API: file and follow help-desk requests as the caller, with the same rules as the web pages.
@@ -55,3 +55,4 @@ problems.install(api)
 api.add_router("", reference.router)
 api.add_router("", tickets.router)
 api.add_router("", articles.router)
+api.add_router("", incidents.router)

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field, create_model
 from musanada.knowledge.models import ArticleStatus, Audience
 from musanada.org.models import Role, UnitKind
 from musanada.tickets.actions import Kind
+from musanada.tickets.models import IncidentStatus
 from musanada.tickets.workflow import Priority, Status
 
 # Beyond this, a version is not one any ticket has: refused before it reaches the database's integer column.
@@ -31,6 +32,8 @@ def _storable(value: str) -> str:
 Text = Annotated[str, AfterValidator(_storable)]
 Code = Annotated[str, Field(max_length=64), AfterValidator(_storable)]
 Version = Annotated[int, Field(ge=1, le=MAX_VERSION)]
+# As the follow-incident action takes it: refused (422) before an out-of-range number reaches the database.
+IncidentId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 # Reference data ------------------------------------------------------------------------------------------
@@ -149,6 +152,62 @@ class TicketIn(Schema):
     subject: Text
     description: Text
     priority: Priority = Priority.NORMAL
+    incident: IncidentId | None = Field(
+        None, description="Id of a known incident the request reports (GET /incidents): it then follows it"
+    )
+
+
+# Known incidents -----------------------------------------------------------------------------------------
+
+
+class IncidentOut(Schema):
+    id: int
+    title: str
+    description: str
+    status: IncidentStatus
+    category: str = Field(description="Code of the category (an information system covers its topics)")
+    scope: Ref = Field(description="The units concerned: every unit under this one")
+    desk: Ref = Field(description="The desk that declared the incident and handles it")
+    created_at: datetime
+    resolved_at: datetime | None
+    resolution: str
+    concerns_me: bool = Field(
+        description="Ongoing, over a unit of the caller: their new requests may follow it"
+    )
+    url: str = Field(description="The incident's web page")
+
+
+class IncidentList(Schema):
+    items: list[IncidentOut]
+
+
+class IncidentUpdateOut(Schema):
+    body: str
+    created_at: datetime
+    author: str | None = Field(description="Username of the author; only for the desk handling the incident")
+
+
+class IncidentDetail(IncidentOut):
+    updates: list[IncidentUpdateOut] = Field(description="Oldest first")
+    following: int | None = Field(
+        description="How many requests follow the incident; only for the desk handling it"
+    )
+
+
+class IncidentIn(Schema):
+    desk: Code = Field(description="Code of the caller's desk that declares the incident")
+    category: Code = Field(description="Code of the category; an information system covers its topics")
+    scope: Code = Field(description="Code of the unit concerned, with every unit under it (MEN: the country)")
+    title: Text
+    description: Text
+
+
+class IncidentUpdateIn(Schema):
+    body: Text
+
+
+class IncidentResolveIn(Schema):
+    resolution: Text = Field(description="Every request that follows the incident is resolved with this text")
 
 
 # Help articles -------------------------------------------------------------------------------------------
@@ -219,7 +278,7 @@ _KIND_TYPES: dict[Kind, tuple[Any, str | None]] = {
     Kind.DESK_AGENT: (Code, "Username of an agent of the holding desk"),
     Kind.CENTRAL_SERVICE: (Code, "Code of the central service"),
     Kind.SCORE: (Annotated[int, Field(ge=1, le=5)], "1: very unsatisfied, 5: very satisfied"),
-    Kind.INCIDENT: (Annotated[int, Field(ge=1, le=2**31 - 1)], "Id of a known incident about the request"),
+    Kind.INCIDENT: (IncidentId, "Id of a known incident about the request"),
     Kind.REFERENCE: (
         Annotated[str, Field(max_length=32)],
         "Reference of another request, e.g. MSN-2026-000123",

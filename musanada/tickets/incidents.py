@@ -29,6 +29,8 @@ def incident_declare(
         raise InvalidInput(
             _("Choose your desk and the units concerned."), code=ErrorCode.INVALID_UNIT, field="scope"
         )
+    if not policy.incident_desks(user).filter(pk=desk.pk).exists():
+        raise InvalidInput(_("Choose a desk you work at."), code=ErrorCode.INVALID_UNIT, field="desk")
     if not policy.declares_incident(user, desk, scope):
         raise InvalidInput(
             _("Your desk declares incidents only for the units it answers for."),

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from musanada.knowledge import services as knowledge
-from musanada.tickets import services
+from musanada.tickets import incidents, services
 from musanada.tickets.workflow import Priority
 from tests.browser.axe import blocking_violations
 from tests.browser.helpers import switch_language
@@ -52,10 +52,19 @@ def tickets(people, units, categories):
         body_fr="L’académie fixe les périodes de saisie. Après la clôture, le directeur demande à rouvrir.",
     )
     knowledge.article_publish(people["supervisor"], article.slug)
-    return ticket, resolved, referred, article
+    incident = incidents.incident_declare(
+        people["region"],
+        desk=units["MA-01"],
+        category=categories["massar"],
+        scope=units["MA-01"],
+        title=long_subject,
+        description="Le serveur académique est en maintenance.",
+    )
+    incidents.incident_post_update(people["region"], incident.pk, "Retour prévu à 14 h.")
+    return ticket, resolved, referred, article, incident
 
 
-def _pages(site, ticket, resolved, referred, article) -> dict:
+def _pages(site, ticket, resolved, referred, article, incident) -> dict:
     """Each role's pages (None: signed out); a (url, status) pair where the page answers other than 200."""
     return {
         None: [site.url("login"), site.url("password-reset")],
@@ -67,6 +76,7 @@ def _pages(site, ticket, resolved, referred, article) -> dict:
             (site.url("ticket-detail", "MSN-2000-999999"), 404),
             site.url("articles"),
             site.url("article-detail", article.slug),
+            site.url("incident-detail", incident.pk),
         ],
         "head": [
             site.url("home") + "?tab=desk",
@@ -75,6 +85,11 @@ def _pages(site, ticket, resolved, referred, article) -> dict:
             site.url("api-tokens"),
         ],
         "province": [site.url("home"), site.url("ticket-detail", referred.reference)],
+        "region": [
+            site.url("incidents"),
+            site.url("incident-detail", incident.pk),
+            site.url("incident-declare"),
+        ],
         "supervisor": [
             site.url("home") + "?tab=all&priority=urgent",
             site.url("dashboard"),

@@ -250,9 +250,10 @@ def ticket_create(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ):
     user = request.auth
-    fingerprint = hashlib.sha256(
-        json.dumps(payload.model_dump(mode="json"), sort_keys=True, ensure_ascii=True).encode()
-    ).hexdigest()
+    # A body without an incident keeps the fingerprint it had before the field existed: a retry sent across
+    # an upgrade still replays its answer.
+    sent = payload.model_dump(mode="json", exclude={"incident"} if payload.incident is None else None)
+    fingerprint = hashlib.sha256(json.dumps(sent, sort_keys=True, ensure_ascii=True).encode()).hexdigest()
     if idempotency_key is not None:
         key = _check_key(idempotency_key)
         record = api_services.idempotency_recorded(user, key)
@@ -268,6 +269,7 @@ def ticket_create(
             description=payload.description,
             priority=payload.priority,
             channel=Channel.API,
+            incident=payload.incident,
         )
         # The service's own object, with its unit, desk and category: the requester sees what they filed.
         detail = TicketDetail.model_validate(ticket_detail_out(user, ticket))
