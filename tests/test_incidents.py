@@ -97,3 +97,16 @@ def test_a_request_that_left_the_incident_by_its_desks_resolution_is_left_alone(
     incidents.incident_resolve(people["region"], incident.pk, "Rétabli.")
     assert run_until_empty() >= 1
     assert Event.objects.filter(ticket=ticket, kind=EventKind.RESOLVED).count() == 1
+
+
+def test_an_update_is_mailed_to_each_requester_once(people, units, categories, mailoutbox):
+    incident = declare(people, units, categories)
+    for _ in range(2):
+        file_request(people["teacher"], incident=incident.pk)
+    run_until_empty()
+    mailoutbox.clear()
+    incidents.incident_post_update(people["region"], incident.pk, "Retour prévu à 14 h.")
+    run_until_empty()
+    to_teacher = [mail for mail in mailoutbox if people["teacher"].email in mail.to]
+    assert len(to_teacher) == 1
+    assert "Retour prévu à 14 h." in to_teacher[0].body

@@ -140,6 +140,7 @@ def reach(user) -> Reach:
 def forget_reach(user) -> None:
     """Call after changing a user's memberships within the same request."""
     user.__dict__.pop("_musanada_reach", None)
+    user.__dict__.pop("_musanada_unit_roots", None)
 
 
 def _outermost(units) -> list:
@@ -156,8 +157,18 @@ def _root_path(path: str) -> str:
 def unit_roots(user) -> list:
     """The outermost units whose tickets the user may narrow lists to and whose dashboards they may open:
     the subtrees they supervise or observe, the units under a desk they work, and the whole tree for a
-    central desk (a central service receives from everywhere). One query; empty for a plain requester."""
-    r = reach(user)
+    central desk (a central service receives from everywhere). One query, once per user object (a page asks
+    for its lists, its help articles and its incidents); empty for a plain requester."""
+    cached = user.__dict__.get("_musanada_unit_roots") if _is_person(user) else None
+    if cached is not None:
+        return list(cached)
+    roots = _unit_roots(reach(user))
+    if _is_person(user) and not is_system(user):
+        user.__dict__["_musanada_unit_roots"] = roots
+    return list(roots)
+
+
+def _unit_roots(r: Reach) -> list:
     if not (r.desk_ids or r.subtree_paths):
         return []
     units = list(OrgUnit.objects.filter(Q(pk__in=r.desk_ids) | Q(path__in=r.subtree_paths)))
