@@ -35,7 +35,10 @@ def test_the_banner_shows_under_the_incident_and_the_request_follows_it(client, 
         },
     )
     assert answer.status_code == 302
-    assert Ticket.objects.get(subject="Massar ne répond pas").incident == incident
+    ticket = Ticket.objects.get(subject="Massar ne répond pas")
+    assert ticket.incident == incident
+    page = client.get(reverse("ticket-detail", args=[ticket.reference])).content.decode()
+    assert 'id="ticket-incident"' in page and reverse("incident-detail", args=[incident.pk]) in page
     client.logout()
     # Another academy's people see no banner.
     page = signed_in(client, people["outsider_teacher"]).get(reverse("home")).content.decode()
