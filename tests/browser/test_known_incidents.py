@@ -45,7 +45,11 @@ def test_an_incident_declared_followed_updated_and_resolved(site, people, catego
     assert ticket.incident == incident
 
     region.goto(site.url("incident-detail", incident.pk))
-    expect(region.locator("#incident-following")).to_contain_text("1")
+    with translation.override(language):
+        one = translation.ngettext(
+            "%(count)s request follows this incident.", "%(count)s requests follow this incident.", 1
+        ) % {"count": 1}
+    expect(region.locator("#incident-following")).to_contain_text(one)
     update = region.locator("form[action$='/update/']")
     update.locator("[name=body]").fill("Retour prévu à 14 h.")
     submit(region, update)
