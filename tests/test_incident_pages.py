@@ -4,7 +4,7 @@ the desk handling it, declaring one, and attaching requests in bulk."""
 from django.urls import reverse
 
 from musanada.jobs.runner import run_until_empty
-from musanada.tickets import incidents
+from musanada.tickets import policy
 from musanada.tickets.models import Event, Incident, Ticket
 from musanada.tickets.workflow import EventKind, Status
 from tests.conftest import PASSWORD
@@ -144,4 +144,4 @@ def test_requests_are_attached_in_bulk_from_the_list(client, people, units, cate
 def test_nobody_declares_without_a_desk(client, people):
     signed_in(client, people["teacher"])
     assert client.get(reverse("incident-declare")).status_code == 404
-    assert incidents.incidents_concerning(people["admin"]).count() == 0
+    assert policy.incidents_concerning(people["admin"]).count() == 0

@@ -165,11 +165,33 @@ def article_revise(
     return article
 
 
-def _refuse_status(article: Article):
-    raise IllegalTransition(
-        _("This is not possible while the article is “%(status)s”."),
-        params={"status": ArticleStatus(article.status).label},
-    )
+# The steps each state of an article allows, to its writers and to its reviewers: the services refuse the
+# others, and the article's page offers exactly these (`steps_offered`).
+WRITER_STEPS: dict[str, tuple[str, ...]] = {ArticleStatus.DRAFT: ("submit",)}
+REVIEWER_STEPS: dict[str, tuple[str, ...]] = {
+    ArticleStatus.DRAFT: ("publish", "archive"),
+    ArticleStatus.REVIEW: ("publish", "return", "archive"),
+    ArticleStatus.PUBLISHED: ("archive",),
+    ArticleStatus.ARCHIVED: ("publish",),
+}
+
+
+def steps_offered(user, article: Article) -> list[str]:
+    """The steps the user may take on the article now (none for a reader who does not work on it)."""
+    if not policy.article_workspace(user).filter(pk=article.pk).exists():
+        return []
+    steps = list(WRITER_STEPS.get(article.status, ()))
+    if policy.reviews_articles(user, article.unit):
+        steps += [step for step in REVIEWER_STEPS.get(article.status, ()) if step not in steps]
+    return steps
+
+
+def _allowed(article: Article, step: str, table: dict) -> None:
+    if step not in table.get(article.status, ()):
+        raise IllegalTransition(
+            _("This is not possible while the article is “%(status)s”."),
+            params={"status": ArticleStatus(article.status).label},
+        )
 
 
 def _reviewer(user, article: Article) -> None:
@@ -181,8 +203,7 @@ def _reviewer(user, article: Article) -> None:
 def article_submit(user, slug: str) -> Article:
     """A draft goes to the unit's supervisors for review."""
     article = _locked(user, slug)
-    if article.status != ArticleStatus.DRAFT:
-        _refuse_status(article)
+    _allowed(article, "submit", WRITER_STEPS)
     now = timezone.now()
     article.status, article.updated_at = ArticleStatus.REVIEW, now
     article.save(update_fields=["status", "updated_at"])
@@ -195,8 +216,7 @@ def article_return(user, slug: str, note: str) -> Article:
     """A reviewer sends the article back to its writers, saying what to change."""
     article = _locked(user, slug)
     _reviewer(user, article)
-    if article.status != ArticleStatus.REVIEW:
-        _refuse_status(article)
+    _allowed(article, "return", REVIEWER_STEPS)
     note = _note(note, required=True)
     now = timezone.now()
     article.status, article.updated_at = ArticleStatus.DRAFT, now
@@ -225,8 +245,7 @@ def article_publish(user, slug: str) -> Article:
     back): from now on readers read it, and search finds its words."""
     article = _locked(user, slug)
     _reviewer(user, article)
-    if article.status == ArticleStatus.PUBLISHED:
-        _refuse_status(article)
+    _allowed(article, "publish", REVIEWER_STEPS)
     version = latest_version(article)
     now = timezone.now()
     article.status, article.published, article.published_at, article.updated_at = (
@@ -252,8 +271,7 @@ def article_archive(user, slug: str, note: str = "") -> Article:
     published again."""
     article = _locked(user, slug)
     _reviewer(user, article)
-    if article.status == ArticleStatus.ARCHIVED:
-        _refuse_status(article)
+    _allowed(article, "archive", REVIEWER_STEPS)
     now = timezone.now()
     article.status, article.updated_at = ArticleStatus.ARCHIVED, now
     article.save(update_fields=["status", "updated_at"])

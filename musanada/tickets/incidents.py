@@ -7,7 +7,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from musanada.core.actors import SYSTEM
 from musanada.core.errors import Conflict, ErrorCode, Forbidden, IllegalTransition, InvalidInput, NotFound
 from musanada.core.text import required_text
 from musanada.jobs.runner import enqueue
@@ -54,20 +53,6 @@ def incident_declare(
     )
 
 
-def incidents_concerning(user):
-    """The ongoing incidents over a part of the tree holding one of the user's units: the banner they see on
-    the inbox and the new-request page, and what their new request may follow. Latest first."""
-    paths = policy.reach(user).unit_paths
-    above = {path[: end + 1] for path in paths for end, c in enumerate(path) if c == "/" and end}
-    return (
-        Incident.objects.filter(status=IncidentStatus.OPEN, scope__path__in=above)
-        .select_related("desk", "scope", "category", "category__parent")
-        .order_by("-created_at")
-        if above
-        else Incident.objects.none()
-    )
-
-
 def incident_get_for(user, incident_id) -> Incident:
     """One incident the user reads; NotFound otherwise."""
     incident = (
@@ -97,23 +82,14 @@ def _still_open(incident: Incident) -> None:
         raise IllegalTransition(_("This incident is resolved."))
 
 
-def follows(ticket: Ticket, incident: Incident, now, actor) -> Event:
-    """Make the ticket follow the incident: the column and the public line of its history (the caller
-    saves the ticket's row)."""
-    ticket.incident = incident
-    return Event(
-        ticket=ticket,
-        kind=EventKind.INCIDENT_FOLLOWED,
-        actor=None if actor is SYSTEM else actor,
-        by_system=actor is SYSTEM,
-        created_at=now,
-        data={"incident": incident.pk, "title": incident.title, "desk": incident.desk.code},
-    )
+def followed_data(incident: Incident) -> dict:
+    """What the history line "follows the known incident" records (the services write it)."""
+    return {"incident": incident.pk, "title": incident.title, "desk": incident.desk.code}
 
 
 def check_covers(incident, unit: OrgUnit, category: Category, field: str = "incident") -> None:
     """Refuse an incident that is resolved, or not about requests of this category from this unit."""
-    if incident.status != IncidentStatus.OPEN or not policy.incident_covers(incident, unit, category):
+    if not policy.incident_covers(incident, unit, category):
         raise InvalidInput(
             _("This incident is not about this request (its category or its units differ), or it is over."),
             code=ErrorCode.INVALID_INCIDENT,

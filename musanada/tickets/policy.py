@@ -143,6 +143,12 @@ def forget_reach(user) -> None:
     user.__dict__.pop("_musanada_unit_roots", None)
 
 
+def paths_at_and_above(paths) -> set[str]:
+    """Every unit path at or above the given ones: "/MEN/MA-01/MA-01-01/" gives itself, "/MEN/MA-01/" and
+    "/MEN/" (what reaches down to a unit: articles, incidents, canned replies written above it)."""
+    return {path[: end + 1] for path in paths for end, char in enumerate(path) if char == "/" and end}
+
+
 def _outermost(units) -> list:
     ordered = sorted(units, key=lambda unit: unit.path)
     return [
@@ -249,9 +255,7 @@ def canned_replies_for(user, ticket) -> QuerySet:
     level), the reader's language first. Nobody else is offered any."""
     if Party.DESK not in parties(user, ticket):
         return CannedReply.objects.none()
-    path = ticket.desk.path
-    above = [path[: index + 1] for index, char in enumerate(path) if char == "/" and index]
-    shared = Q(unit__path__in=above) | Q(unit__kind=UnitKind.SERVICE)
+    shared = Q(unit__path__in=paths_at_and_above([ticket.desk.path])) | Q(unit__kind=UnitKind.SERVICE)
     first = Case(When(language=user.language, then=Value(0)), default=Value(1))
     return CannedReply.objects.filter(shared).order_by(first, "title", "pk")
 
@@ -292,8 +296,9 @@ def readable_articles(user) -> QuerySet:
     if not _is_person(user) or is_system(user):
         return Article.objects.none()
     r = reach(user)
-    above = {path[: end + 1] for path in r.unit_paths for end, c in enumerate(path) if c == "/" and end}
-    scope = Q(unit__path__in=above) | Q(unit__kind__in=(UnitKind.SERVICE, UnitKind.CENTRAL))
+    scope = Q(unit__path__in=paths_at_and_above(r.unit_paths)) | Q(
+        unit__kind__in=(UnitKind.SERVICE, UnitKind.CENTRAL)
+    )
     for root in unit_roots(user):
         scope |= Q(unit__path__startswith=root.path)
     readable = Article.objects.filter(scope, published__isnull=False).exclude(status=ArticleStatus.ARCHIVED)
@@ -366,18 +371,37 @@ def visible_incidents(user) -> QuerySet:
     if not _is_person(user) or is_system(user):
         return Incident.objects.none()
     r = reach(user)
-    above = {path[: end + 1] for path in r.unit_paths for end, c in enumerate(path) if c == "/" and end}
-    condition = Q(scope__path__in=above) | Q(desk_id__in=r.desk_ids)
+    condition = Q(scope__path__in=paths_at_and_above(r.unit_paths)) | Q(desk_id__in=r.desk_ids)
     for root in unit_roots(user):
         condition |= Q(scope__path__startswith=root.path)
     return Incident.objects.filter(condition)
 
 
+def incidents_concerning(user) -> QuerySet:
+    """The ongoing incidents over a part of the tree holding one of the user's units: the banner they see on
+    the inbox and the new-request page, and what their new request may follow. Latest first."""
+    above = paths_at_and_above(reach(user).unit_paths) if _is_person(user) else set()
+    return (
+        Incident.objects.filter(status=IncidentStatus.OPEN, scope__path__in=above)
+        .select_related("desk", "scope", "category", "category__parent")
+        .order_by("-created_at")
+    )
+
+
+def incidents_covering(unit: OrgUnit, category) -> QuerySet:
+    """The ongoing incidents that a request of `category` for `unit` may follow: over a part of the tree
+    holding the unit, about the category or the system it belongs to."""
+    about = [category.pk] + ([category.parent_id] if category.parent_id else [])
+    return Incident.objects.filter(
+        status=IncidentStatus.OPEN, category_id__in=about, scope__path__in=paths_at_and_above([unit.path])
+    )
+
+
 def incident_covers(incident, unit: OrgUnit, category) -> bool:
-    """Whether a request of `category` for `unit` is one the incident is about: the unit under its scope,
-    the category its own or one of its topics."""
+    """Whether a request of `category` for `unit` may follow the incident (`incidents_covering`, for one)."""
     in_scope = unit.path.startswith(incident.scope.path)
-    return in_scope and (category.pk == incident.category_id or category.parent_id == incident.category_id)
+    about = category.pk == incident.category_id or category.parent_id == incident.category_id
+    return incident.status == IncidentStatus.OPEN and in_scope and about
 
 
 # Seeing tickets ----------------------------------------------------------------------------------------
@@ -442,9 +466,7 @@ def access_keys(desks, origin=None, *, unit_ids: dict | None = None) -> list[str
     desks = list(desks)
     reached = [*desks, origin] if origin is not None else desks
     # "/MEN/AREF-RSK/DP-RABAT/" is under "/MEN/" and "/MEN/AREF-RSK/" and is itself.
-    prefixes = {
-        unit.path[: end + 1] for unit in reached for end, c in enumerate(unit.path) if c == "/" and end
-    }
+    prefixes = paths_at_and_above(unit.path for unit in reached)
     if unit_ids is not None:
         above = [unit_ids[prefix] for prefix in prefixes if prefix in unit_ids]
     elif prefixes:

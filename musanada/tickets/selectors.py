@@ -447,8 +447,7 @@ def _out_of_reach(code: str) -> InvalidInput:
 
 
 def _ancestor_paths(path: str) -> list[str]:
-    segments = path.strip("/").split("/")
-    return ["/" + "/".join(segments[: i + 1]) + "/" for i in range(len(segments))]
+    return sorted(policy.paths_at_and_above([path]), key=len)
 
 
 def _within(path: str, roots) -> bool:

@@ -317,8 +317,11 @@ def ticket_file(
         _store_attachments(ticket, filed, checked)
         appended = [filed]
         if incident is not None:
-            followed = incidents.follows(ticket, incident, now, requester)
+            ticket.incident = incident
             Ticket.objects.filter(pk=ticket.pk).update(incident=incident)
+            followed = _new_event(
+                ticket, EventKind.INCIDENT_FOLLOWED, requester, now, data=incidents.followed_data(incident)
+            )
             followed.save()
             appended.append(followed)
         if landing.skipped:
@@ -713,9 +716,8 @@ def ticket_follow_incident(actor, ticket: Ticket, *, incident, version: int | No
     incident's updates and the request is resolved with it."""
     with _acting(actor, ticket, Action.FOLLOW_INCIDENT, version) as change:
         found = _incident_for(actor, incident, change.ticket.origin_unit, change.ticket.category)
-        event = incidents.follows(change.ticket, found, change.now, actor)
         change.set(incident=found)
-        change.event(EventKind.INCIDENT_FOLLOWED, data=event.data)
+        change.event(EventKind.INCIDENT_FOLLOWED, data=incidents.followed_data(found))
     return ticket
 
 

@@ -14,9 +14,9 @@ from django.utils.translation import ngettext, pgettext, pgettext_lazy
 from musanada.core.errors import ErrorCode
 from musanada.knowledge.models import Audience
 from musanada.org.models import Category, OrgUnit, UnitKind
-from musanada.tickets import actions, bulk, incidents, policy, routing, selectors
+from musanada.tickets import actions, bulk, policy, routing, selectors
 from musanada.tickets.attachments import EXTENSION_ALIASES
-from musanada.tickets.models import Incident, IncidentStatus
+from musanada.tickets.models import IncidentStatus
 from musanada.tickets.services import SUBJECT_MAX
 from musanada.tickets.workflow import Action, Priority, Status
 
@@ -96,18 +96,6 @@ class FileRulesMixin:
                 )
 
 
-def incidents_for(ticket):
-    """The ongoing incidents about this request (its category, its origin's part of the tree)."""
-    category = ticket.category
-    about = [category.pk] + ([category.parent_id] if category.parent_id else [])
-    above = [
-        ticket.origin_unit.path[: end + 1]
-        for end, c in enumerate(ticket.origin_unit.path)
-        if c == "/" and end
-    ]
-    return Incident.objects.filter(status=IncidentStatus.OPEN, category_id__in=about, scope__path__in=above)
-
-
 def category_choices() -> list:
     """Active categories grouped by information system: each system, then its topics."""
     categories = list(Category.objects.filter(is_active=True).select_related("parent"))
@@ -165,7 +153,7 @@ class NewTicketForm(FileRulesMixin, forms.Form):
         # Asked right after the category, before the person writes out what the desks already know.
         self.order_fields(["unit", "category", "incident"])
         # The ongoing incidents over one of the user's units: offered to follow, else the field goes.
-        self.incidents = list(incidents.incidents_concerning(user)[:5])
+        self.incidents = list(policy.incidents_concerning(user)[:5])
         if self.incidents:
             self.fields["incident"].choices = [("", _("No, it is something else"))] + [
                 (incident.pk, f"{incident.title} ({incident.category})") for incident in self.incidents
@@ -262,11 +250,13 @@ def _form_field(field: actions.Field, ticket) -> forms.Field:
         others = OrgUnit.objects.filter(kind=UnitKind.SERVICE, is_active=True).exclude(pk=ticket.desk_id)
         return UnitField(queryset=others, **common)
     if kind == actions.Kind.INCIDENT:
-        return forms.ModelChoiceField(queryset=incidents_for(ticket), **common)
+        return forms.ModelChoiceField(
+            queryset=policy.incidents_covering(ticket.origin_unit, ticket.category), **common
+        )
     if kind == actions.Kind.REFERENCE:
         return forms.CharField(
             max_length=32,
-            widget=forms.TextInput(attrs={"dir": "ltr", "placeholder": "MSN-2026-000123"}),
+            widget=forms.TextInput(attrs={"dir": "ltr"}),
             **common,
         )
     if kind == actions.Kind.SCORE:

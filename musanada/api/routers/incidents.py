@@ -43,7 +43,7 @@ def _ref(unit: OrgUnit) -> dict:
 
 
 def _concerning(user) -> set[int]:
-    return set(incidents.incidents_concerning(user).values_list("pk", flat=True))
+    return set(policy.incidents_concerning(user).values_list("pk", flat=True))
 
 
 def incident_out(incident: Incident, concerning: set[int]) -> dict:

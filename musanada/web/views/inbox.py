@@ -21,7 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 from musanada.core.errors import DomainError, InvalidInput, NotFound
 from musanada.org.models import OrgUnit, names_above
 from musanada.sla.services import clocks_for
-from musanada.tickets import bulk, incidents, policy, saved_views, selectors
+from musanada.tickets import bulk, policy, saved_views, selectors
 from musanada.tickets.models import SavedView
 from musanada.tickets.workflow import Action
 from musanada.web.forms import BulkForm, InboxFilterForm
@@ -121,7 +121,7 @@ def home(request):
         "reset_url": reverse("home") + _url({"tab": tab}),
         "chips": chips,
         "saved_views": list(SavedView.objects.filter(user=user)),
-        "incidents": list(incidents.incidents_concerning(user)[:3]),
+        "incidents": list(policy.incidents_concerning(user)[:3]),
         # Those who work a desk check requests in the list and act on them together.
         "bulk_form": BulkForm(user=user) if policy.reach(user).desk_ids else None,
         "here": request.get_full_path(),

@@ -69,14 +69,6 @@ def _article_or_404(user, slug):
         raise Http404(_("No such article.")) from None
 
 
-# What a writer or reviewer may do to an article in each state (the services check it again).
-WRITER_ACTIONS = {ArticleStatus.DRAFT: ("submit",)}
-REVIEWER_ACTIONS = {
-    ArticleStatus.DRAFT: ("publish",),
-    ArticleStatus.REVIEW: ("publish", "return"),
-    ArticleStatus.PUBLISHED: ("archive",),
-    ArticleStatus.ARCHIVED: ("publish",),
-}
 ACTION_LABELS = {
     "submit": _("Submit for review"),
     "publish": _("Publish"),
@@ -88,12 +80,10 @@ NOTED = ("return", "archive")
 
 
 def _offered(user, article) -> list[dict]:
-    if not policy.article_workspace(user).filter(pk=article.pk).exists():
-        return []
-    names = list(WRITER_ACTIONS.get(article.status, ()))
-    if policy.reviews_articles(user, article.unit):
-        names += [name for name in REVIEWER_ACTIONS.get(article.status, ()) if name not in names]
-    return [{"name": name, "label": ACTION_LABELS[name], "noted": name in NOTED} for name in names]
+    return [
+        {"name": name, "label": ACTION_LABELS[name], "noted": name in NOTED}
+        for name in services.steps_offered(user, article)
+    ]
 
 
 @login_required
