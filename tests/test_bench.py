@@ -4,6 +4,7 @@ under the benchmark's settings, and the load mode measures a live server with wr
 import random
 import shutil
 from collections import Counter
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -11,13 +12,12 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from musanada.core.actors import SYSTEM
-from musanada.core.text import search_document
 from musanada.demo import bench_http, bench_load, bench_text
 from musanada.demo.population import generate_population
 from musanada.org.models import Category, Membership, OrgUnit, Role
 from musanada.sla import services as sla_services
 from musanada.sla.models import LevelVisit
-from musanada.tickets import policy, services
+from musanada.tickets import policy, search, services
 from musanada.tickets.models import ReferenceCounter, Ticket, TicketHolding
 from musanada.tickets.workflow import EventKind, Status
 
@@ -37,15 +37,21 @@ def loaded(db, people):
 # The texts -------------------------------------------------------------------------------------------
 
 
-def test_search_text_of_generated_requests_is_search_document_of_their_texts():
+def test_the_word_columns_of_generated_requests_are_those_the_services_keep():
     rng, folder = random.Random(7), bench_text.Folder()
     codes = [*bench_text.FAMILY_OF, "a-category-added-later"]
     subjects, descriptions, languages = set(), set(), Counter()
     for n in range(3000):
         request = bench_text.request(rng, codes[n % len(codes)])
-        reference = f"MSN-2026-{n:06d}"
-        assert folder.search_text(request, reference) == search_document(
-            request.subject, request.description, reference
+        reply = bench_text.desk_text(rng, request.lang, "reply")
+        note = bench_text.desk_text(rng, request.lang, "note")
+        history = [SimpleNamespace(kind=EventKind.REPLY, public=True, body=reply)]
+        history.append(SimpleNamespace(kind=EventKind.NOTE, public=False, body=note))
+        kept = search.history_words(request.subject, request.description, history)
+        assert folder.columns(request, [reply], [note]) == (
+            kept["subject_text"],
+            kept["search_text"],
+            kept["note_text"],
         )
         subjects.add(request.subject)
         descriptions.add(request.description)
@@ -102,7 +108,12 @@ def test_each_loaded_ticket_agrees_with_its_history(loaded):
             assert visits[-1].left_at is None and ticket.due_at == visits[-1].resolution_due_at
         else:
             assert all(visit.left_at for visit in visits) and ticket.due_at is None
-        assert ticket.search_text == search_document(ticket.subject, ticket.description, ticket.reference)
+        kept = search.history_words(ticket.subject, ticket.description, events)
+        assert (ticket.subject_text, ticket.search_text, ticket.note_text) == (
+            kept["subject_text"],
+            kept["search_text"],
+            kept["note_text"],
+        )
         actions = [
             e
             for e in events

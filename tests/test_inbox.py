@@ -1,12 +1,10 @@
 """The lists as each role uses them: tabs and their counts, filters, keyword search, sorts and pages, the
 unit tree of supervisors and observers, htmx partial updates, and a fixed number of queries per page."""
 
-import importlib
 import re
 from datetime import timedelta
 
 import pytest
-from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -14,13 +12,12 @@ from django.utils import translation
 from django.utils.html import escape
 
 from musanada.core.errors import InvalidInput
-from musanada.core.text import search_document
 from musanada.org.models import Membership, Role
 from musanada.tickets import policy, selectors, services
 from musanada.tickets.models import Ticket
 from musanada.tickets.workflow import Priority, Status
 from musanada.web.views.inbox import _IGNORED, _UNKNOWN_TAB
-from tests.helpers import DESCRIPTION, file_request
+from tests.helpers import file_request
 
 
 @pytest.fixture
@@ -340,40 +337,17 @@ def test_search_never_reaches_beyond_what_the_user_may_see(client, people, world
     assert listed(get(client, tab="all", q=world["fresh"].reference)) == []
 
 
-def test_a_requalified_subject_is_searchable_and_the_old_one_no_longer(people):
-    ticket = file_request(people["teacher"], subject="تعذر الولوج")
-    services.ticket_escalate(people["head"], ticket, note="جربت", subject="إعادة تعيين القن السري")
-
-    def found(query):
-        return set(selectors.ticket_list(people["province"], filters=selectors.search_filter(query)).items)
-
-    assert found("اعاده تعيين") == {ticket}
-    assert found("الولوج") == set()
-
-
-def test_the_data_migration_fills_the_search_text_of_existing_tickets(people):
-    ticket = file_request(people["teacher"], subject="إدخال النقط")
-    Ticket.objects.filter(pk=ticket.pk).update(search_text="")
-    migration = importlib.import_module("musanada.tickets.migrations.0004_ticket_search_text")
-
-    migration.fill_search_text(apps, None)
-
-    assert (
-        Ticket.objects.get(pk=ticket.pk).search_text
-        == f"ادخال النقط {DESCRIPTION[:-1]}. {ticket.reference.lower()}"
-    )
-
-
-def test_postgresql_has_one_gin_index_on_the_search_text_and_the_access_keys(db):
+def test_postgresql_has_gin_indexes_on_the_public_words_with_the_access_keys_and_on_the_notes(db):
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, Ticket._meta.db_table)
-    index = constraints.get("ticket_search_access")
+    index, notes = constraints.get("ticket_search_access"), constraints.get("ticket_note_words")
     if connection.vendor == "postgresql":
         assert index is not None and index["columns"] == ["search_text", "access_keys"]
-        assert index["type"] == "gin"
+        assert notes is not None and notes["columns"] == ["note_text"]
+        assert index["type"] == notes["type"] == "gin"
         assert "ticket_search_text_trgm" not in constraints  # the migration replaced it
     else:
-        assert index is None  # SQLite scans; the migration adds nothing there
+        assert index is None and notes is None  # SQLite scans; the migrations add nothing there
 
 
 # Sorts and pages ----------------------------------------------------------------------------------------
@@ -707,22 +681,3 @@ def test_a_word_stored_with_an_invisible_mark_inside_is_found_by_its_plain_spell
     client.force_login(people["teacher"])
     for query in ("مسار", "الرمز", "مس\u200fار"):
         assert [t.reference for t in get(client, tab="all", q=query).context["tickets"]] == [ticket.reference]
-
-
-def test_the_migration_folds_again_the_search_text_stored_with_marks_inside_words(people):
-    ticket = file_request(people["teacher"], subject="مس\u200fار", description="الر\u200dمز لا يعمل.")
-    untouched = file_request(people["teacher"], subject="طابعة", description="لا تعمل.")
-    # As the folding before this change stored them: the marks kept.
-    Ticket.objects.filter(pk=ticket.pk).update(
-        search_text=f"مس\u200fار الر\u200dمز لا يعمل. {ticket.reference}"
-    )
-    before = Ticket.objects.get(pk=untouched.pk).search_text
-
-    migration = importlib.import_module("musanada.tickets.migrations.0013_fold_invisible_marks")
-    migration.refold(apps, None)
-
-    assert Ticket.objects.get(pk=ticket.pk).search_text == search_document(
-        ticket.subject, ticket.description, ticket.reference
-    )
-    assert "\u200f" not in Ticket.objects.get(pk=ticket.pk).search_text
-    assert Ticket.objects.get(pk=untouched.pk).search_text == before

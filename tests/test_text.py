@@ -2,7 +2,7 @@
 
 import pytest
 
-from musanada.core.text import MAX_TERMS, normalize, search_document, search_terms
+from musanada.core.text import MAX_TERMS, more_words, normalize, search_document, search_words
 
 
 @pytest.mark.parametrize(
@@ -48,11 +48,26 @@ def test_the_search_document_joins_the_folded_parts_and_skips_empty_ones():
     assert search_document("إدخال النقط", "", "MSN-2026-000001") == "ادخال النقط msn-2026-000001"
 
 
-def test_query_terms_drop_clinging_punctuation_and_repeats():
-    assert search_terms("«النقط»، (Massar) massar النقط") == ["النقط", "massar"]
-    assert search_terms(" ... ") == []
+def test_a_query_looks_for_its_words_without_punctuation_articles_or_repeats():
+    assert search_words("«النقط»، (Massar) massar والنقط") == ["نقط", "massar"]
+    assert search_words(" ... ") == []
+
+
+def test_a_query_drops_words_too_common_to_tell_unless_nothing_else_was_typed():
+    assert search_words("je ne peux pas saisir les notes de l'élève") == ["saisir", "notes", "eleve"]
+    assert search_words("لا أستطيع الدخول إلى مسار") == ["استطيع", "دخول", "مسار"]
+    assert search_words("Massar 6 A") == ["massar", "6"]
+    assert search_words("pas de") == ["pas", "de"]
 
 
 def test_a_long_query_keeps_its_first_words_only():
     words = [f"mot{n}" for n in range(MAX_TERMS + 5)]
-    assert search_terms(" ".join(words)) == words[:MAX_TERMS]
+    assert search_words(" ".join(words)) == words[:MAX_TERMS]
+
+
+def test_words_added_to_a_record_stop_at_a_words_end_within_the_limit():
+    document = more_words("", "Saisie des notes", limit=100)
+    assert document == " saisie des notes "
+    assert more_words(document, "Réponse : relevé", limit=100) == " saisie des notes reponse releve "
+    assert more_words(document, "relevé définitif", limit=27) == " saisie des notes releve "
+    assert more_words(document, "", limit=100) == document

@@ -28,8 +28,6 @@ _LETTERS = str.maketrans(
     }
 )
 _SPACES = re.compile(r"\s+")
-# Punctuation that clings to a typed word ("النقط،", "(massar)") is not part of it.
-_EDGE_PUNCTUATION = re.compile(r"^[^\w]+|[^\w]+$")
 MAX_TERMS = 10
 
 
@@ -57,17 +55,8 @@ def search_document(*parts: str) -> str:
     return " ".join(normal for normal in (normalize(part) for part in parts) if normal)
 
 
-def search_terms(query: str) -> list[str]:
-    """The words of a typed query, normalised, without clinging punctuation or repeats (at most MAX_TERMS)."""
-    terms: list[str] = []
-    for word in normalize(query).split(" "):
-        word = _EDGE_PUNCTUATION.sub("", word)
-        if word and word not in terms:
-            terms.append(word)
-    return terms[:MAX_TERMS]
-
-
-# Whole-word search (help articles): words are runs of letters and digits; everything else separates them.
+# Whole-word search (tickets and help articles): words are runs of letters and digits; everything else
+# separates them.
 _NON_WORD = re.compile(r"[\W_]+")
 
 # The Arabic definite article, alone or after the conjunctions and prepositions written in one word with it
@@ -115,6 +104,28 @@ def telling_terms(text: str, *, limit: int = 12) -> list[str]:
     (what a request being typed is matched on)."""
     words = [word for word in word_terms(text, limit=200) if len(word) > 1 and word not in STOPWORDS]
     return words[:limit]
+
+
+def search_words(query: str) -> list[str]:
+    """The words a typed search looks for (tickets and help articles alike): `word_terms` without the words
+    too common to tell one record from another (STOPWORDS, single letters; a lone digit stays), unless the
+    query holds nothing else; at most MAX_TERMS."""
+    words = word_terms(query, limit=200)
+    telling = [word for word in words if (len(word) > 1 or word.isdigit()) and word not in STOPWORDS]
+    return (telling or words)[:MAX_TERMS]
+
+
+def more_words(document: str, *texts: str, limit: int) -> str:
+    """`document` (a `word_document`) followed by the words of `texts`, cut at the end of a word so as to
+    stay within `limit` characters (a record's words past that are not searched)."""
+    added = word_document(*texts)
+    if not added:
+        return document
+    joined = document.rstrip() + added if document else added
+    if len(joined) <= limit:
+        return joined
+    cut = joined.rfind(" ", 0, limit)
+    return joined[: cut + 1] if cut > 0 else document
 
 
 def word_start(term: str) -> str:

@@ -7,8 +7,8 @@ and job reads them as real tickets:
   advanced first (a new filing never collides with a loaded ticket); filed over the last `days` days with
   the rhythm of a school year (working hours, weekdays, September and June busier than August); status,
   desk, assignee, first response, resolution, closing, rating, `due_at`, `version` (one per action) and
-  `updated_at` (the last action) as the history below leaves them; `search_text` is `search_document` of
-  the subject, description and reference;
+  `updated_at` (the last action) as the history below leaves them; the word columns are those
+  `tickets.search` keeps (subject; subject, description and public messages; internal notes);
 - the events, with the codes, bodies and `data` of `tickets/services.py`: filed; per desk visited taken
   (assigned), a desk reply or a request for information, a requester's follow-up; requalified + escalated
   to the desk `routing` names; resolved; closed by the requester or automatically after
@@ -108,7 +108,7 @@ TABLES = (Ticket, Event, TicketHolding, LevelVisit)
 TICKET_COLUMNS = (
     "id, reference, status, priority, subject, description, channel, rating, filed_at, updated_at, "
     "first_response_at, resolved_at, closed_at, due_at, version, assignee_id, category_id, desk_id, "
-    "origin_unit_id, requester_id, search_text, access_keys"
+    "origin_unit_id, requester_id, subject_text, search_text, note_text, access_keys"
 )
 EVENT_COLUMNS = "kind, by_system, created_at, public, body, data, actor_id, ticket_id"
 HOLDING_COLUMNS = "since, desk_id, ticket_id"
@@ -715,15 +715,20 @@ def _ticket(world: _World, rng: random.Random, rows: _Rows, g: int, reference: s
                 updated = max(updated, rated)
     events.sort(key=_first)
     lines = rows.events
-    for instant, kind, by_system, public, body, data, actor in events:
-        lines.append(f"{kind}\t{by_system}\t{ts(instant)}\t{public}\t{body}\t{data}\t{actor}\t{ticket_id}\n")
+    public, notes = [], []
+    for instant, kind, by_system, shown, body, data, actor in events:
+        lines.append(f"{kind}\t{by_system}\t{ts(instant)}\t{shown}\t{body}\t{data}\t{actor}\t{ticket_id}\n")
+        # The filing's body is the description, which the request's texts already give.
+        if body and kind != K["FILED"]:
+            (public if shown == "t" else notes).append(body)
+    subject_words, public_words, note_words = folder.columns(req, public, notes)
     rows.tickets.append(
         f"{ticket_id}\t{reference}\t{status}\t{priority}\t{subject}\t{description}\t{channel}\t{rating}\t"
         f"{ts(filed)}\t{ts(updated)}\t{NULL if first_response is None else ts(first_response)}\t"
         f"{NULL if resolved_at is None else ts(resolved_at)}\t"
         f"{NULL if closed_at is None else ts(closed_at)}\t"
         f"{due_at}\t{1 + actions}\t{assignee}\t{category_id}\t{final_desk}\t{place[0]}\t{requester}\t"
-        f"{folder.search_text(req, reference)}\t{json.dumps(sorted(keys))}\n"
+        f"{subject_words}\t{public_words}\t{note_words}\t{json.dumps(sorted(keys))}\n"
     )
 
 

@@ -8,17 +8,17 @@ closing; a few add a line in the other language. Templates carry slots (a class,
 an error message, a student's Massar code…) filled per ticket, so that millions of tickets read like many
 different people wrote them while the vocabulary stays that of the domain (keyword search has real work).
 
-`search_text` is what `musanada.core.text.search_document(subject, description, reference)` gives: the
-description is its sentences joined by spaces (or a blank line before a line in the other language), and
-`search_document` of parts joined by whitespace is the parts' own `search_document` joined by one space, so
-the loader folds each sentence once (`Folder`) and joins the folded pieces. tests/test_bench.py checks the
-two agree on thousands of generated tickets.
+The word columns of a ticket (`tickets/search.py`) are `core.text.word_document`s of its texts: the
+description is its sentences joined by spaces (or a blank line before a line in the other language), and the
+words of parts joined by whitespace are the parts' own words one after the other, so the loader finds each
+sentence's words once (`Folder`) and joins them. tests/test_bench.py checks that the two agree on thousands
+of generated tickets.
 """
 
 import random
 import string
 
-from musanada.core.text import search_document
+from musanada.core.text import word_document
 
 FR, AR = "fr", "ar"
 
@@ -1036,30 +1036,32 @@ def desk_text(rng: random.Random, lang: str, kind: str) -> str:
 
 
 class Folder:
-    """`search_document` of a request's texts, each sentence folded once per process (a bounded memo): the
-    same result as `search_document(subject, description, reference)`, at a fraction of the cost."""
+    """The word columns of a generated ticket, each text's words found once per process (a bounded memo): the
+    same result as `tickets.search.history_words`, at a fraction of the cost."""
 
     def __init__(self, limit: int = 400_000):
         self.memo: dict[str, str] = {}
         self.limit = limit
 
-    def fold(self, text: str) -> str:
-        folded = self.memo.get(text)
-        if folded is None:
-            folded = search_document(text)
+    def words(self, text: str) -> str:
+        found = self.memo.get(text)
+        if found is None:
+            found = word_document(text).strip()
             if len(self.memo) < self.limit:
-                self.memo[text] = folded
-        return folded
+                self.memo[text] = found
+        return found
 
-    def search_text(self, req: Request, reference: str) -> str:
-        fold = self.fold
-        parts = [fold(req.subject)]
-        parts.extend(fold(sentence) for sentence in req.sentences)
+    def _document(self, texts) -> str:
+        joined = " ".join(found for found in map(self.words, texts) if found)
+        return f" {joined} " if joined else ""
+
+    def columns(self, req: Request, public=(), notes=()) -> tuple[str, str, str]:
+        """`subject_text`, `search_text` and `note_text` of a request with these later public and desk-only
+        bodies (generated texts stay far below `search.WORDS_MAX`)."""
+        parts = [req.subject, *req.sentences]
         if req.other_line:
-            parts.append(fold(req.other_line))
-        # A reference is ASCII: search_document folds it to lower case.
-        parts.append(reference.lower())
-        return " ".join(part for part in parts if part)
+            parts.append(req.other_line)
+        return self._document([req.subject]), self._document([*parts, *public]), self._document(notes)
 
 
 def _check_plain(value) -> None:

@@ -18,11 +18,10 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from musanada.core.text import search_document
 from musanada.demo import bench_text
 from musanada.org.models import Category, Membership, OrgUnit, Role, UnitKind
 from musanada.reports.services import level_visit_model
-from musanada.tickets import policy
+from musanada.tickets import policy, search
 from musanada.tickets.models import Event, Ticket, TicketHolding
 from musanada.tickets.workflow import EventKind, Priority, Status
 
@@ -170,7 +169,7 @@ def _batch(size, first_number, rng, now, days, places, requesters, agents, topic
                 category_id=category_id,
                 subject=request.subject,
                 description=request.description,
-                search_text=search_document(request.subject, request.description, reference),
+                **search.ticket_words(request.subject, request.description),
                 access_keys=policy.access_keys(
                     [units[desks[step[0]]] for step in steps], units[place.school], unit_ids=unit_ids
                 ),

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from musanada.core.errors import NotFound
-from musanada.core.text import telling_terms, word_start, word_terms
+from musanada.core.text import search_words, telling_terms, word_start
 from musanada.knowledge.models import Article
 from musanada.org.models import Category
 from musanada.tickets import policy
@@ -69,7 +69,7 @@ def article_search(user, query: str = "", category: Category | None = None, limi
     """The articles the user may read that hold every word of `query` (all of them without one) in
     `category`, the best match first (title words weigh more), else the latest published first."""
     articles = policy.readable_articles(user).filter(_in_category(category)).select_related(*RELATED)
-    terms = word_terms(query)
+    terms = search_words(query)
     if not terms:
         return list(articles.order_by("-published_at", "pk")[:limit])
     for term in terms:

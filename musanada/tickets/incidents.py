@@ -11,7 +11,7 @@ from musanada.core.errors import Conflict, ErrorCode, Forbidden, IllegalTransiti
 from musanada.core.text import required_text
 from musanada.jobs.runner import enqueue
 from musanada.org.models import Category, OrgUnit
-from musanada.tickets import policy, reactions
+from musanada.tickets import policy, reactions, search
 from musanada.tickets.models import Event, Incident, IncidentStatus, IncidentUpdate, Ticket
 from musanada.tickets.workflow import OPEN_STATUSES, EventKind
 
@@ -122,7 +122,9 @@ def incident_post_update(user, incident_id, body: str) -> IncidentUpdate:
         if ticket.requester_id not in told:
             told.add(ticket.requester_id)
             reactions.run(ticket, [event])
-    Ticket.objects.filter(incident=incident, status__in=OPEN_STATUSES).update(updated_at=now)
+    Ticket.objects.filter(incident=incident, status__in=OPEN_STATUSES).update(
+        updated_at=now, search_text=search.public_words_added(body)
+    )
     return update
 
 

@@ -51,9 +51,12 @@ class Ticket(models.Model):
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     # Optimistic locking: every change bumps it; a change based on an older version is refused.
     version = models.PositiveIntegerField(_("version"), default=1)
-    # Subject, description and reference folded by `core.text.normalize`: keyword search matches this column,
-    # so Arabic and French spelling variants find each other. Kept by the services that change those texts.
+    # The words keyword search matches (`tickets/search.py`), each a `core.text.word_document`, so that
+    # Arabic and French spelling variants find each other: the subject's; the subject, description and public
+    # conversation (what the requester reads); the internal notes. Kept by the services with the history.
+    subject_text = models.TextField(_("subject words"), blank=True, default="", editable=False)
     search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
+    note_text = models.TextField(_("note words"), blank=True, default="", editable=False)
     # Who reaches the ticket through desks and subtrees, as keys (`policy.access_keys`): "d<id>" for every
     # desk that has held it, "u<id>" for every unit at or above its origin and those desks. A copy of the
     # holdings and the tree that the services keep with the holdings: on PostgreSQL, keyword search looks up a

@@ -3,6 +3,7 @@
 Every access question is answered here, and everything else asks:
 - `visible_tickets(user)`: the tickets a user may list, as a query filter (lists, search, exports, dashboards,
   API); `can_see` / `reads_internal` / `visible_events` for one ticket, from the same facts;
+  `reads_every_note` for the tickets whose internal notes a keyword search may match;
 - `parties(user, ticket)` / `authorize(...)` / `available_actions(...)`: how a user stands to one ticket and
   what the workflow table lets them do now (so what is offered is exactly what is accepted);
 - `desk_agents` / `is_desk_agent` / `has_desk_agent`: who answers at a desk (one definition);
@@ -634,6 +635,25 @@ def internal_until(user, ticket) -> datetime | None:
     if not moments or None in moments:
         return None
     return max(moment for moment in moments if moment is not None)
+
+
+def reads_every_note(user) -> Q | None:
+    """The tickets whose internal notes the user reads in full, as a condition (None: none of them), for
+    keyword search over the notes. It is `internal_until` saying "always": the desk holding the ticket, a
+    supervisor or observer of its origin's or its desk's subtree, the system. A desk that let a ticket go
+    reads the notes written until then only, so it finds the ticket by its public words alone: a word of a
+    later note must not show it which ticket holds it."""
+    if is_system(user):
+        return Q()
+    if not _is_person(user):
+        return None
+    r = reach(user)
+    if not (r.desk_ids or r.subtree_paths):
+        return None
+    condition = Q(desk_id__in=r.desk_ids)
+    for path in r.subtree_paths:
+        condition |= Q(origin_unit__path__startswith=path) | Q(desk__path__startswith=path)
+    return condition
 
 
 def visible_events(user, ticket) -> QuerySet:

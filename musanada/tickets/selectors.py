@@ -28,9 +28,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from musanada.core.errors import ErrorCode, InvalidInput, NotFound
-from musanada.core.text import normalize, search_terms
 from musanada.org.models import Category, OrgUnit
-from musanada.tickets import policy
+from musanada.tickets import policy, search
 from musanada.tickets.models import Ticket, TicketLink
 from musanada.tickets.workflow import OPEN_STATUSES, Priority, Status
 
@@ -51,6 +50,8 @@ def ticket_get_for(user, reference: str) -> Ticket:
 
 
 class Sort(models.TextChoices):
+    # A keyword search's default: the typed reference, then the most query words in the subject.
+    RELEVANCE = "relevance", _("Best match")
     ACTIVITY = "activity", _("Last activity")
     FILED = "filed", _("Date filed")
     PRIORITY = "priority", _("Priority")
@@ -60,6 +61,7 @@ PRIORITY_RANK = {Priority.URGENT: 4, Priority.HIGH: 3, Priority.NORMAL: 2, Prior
 
 # The keyset of each sort, every key descending; the id breaks the ties of a burst filed in one instant.
 _SORT_KEYS: dict[str, tuple[str, ...]] = {
+    Sort.RELEVANCE: ("relevance", "updated_at"),
     Sort.ACTIVITY: ("updated_at",),
     Sort.FILED: ("filed_at",),
     Sort.PRIORITY: ("priority_rank", "updated_at"),
@@ -105,7 +107,7 @@ def _decode_cursor(cursor: str, sort: str) -> tuple:
         raise _invalid_cursor()
     values: list = []
     for key, value in zip(keys, raw[1:-1], strict=True):
-        if key == "priority_rank":
+        if key in _NUMBER_KEYS:
             if not isinstance(value, int) or isinstance(value, bool):
                 raise _invalid_cursor()
             values.append(value)
@@ -127,6 +129,9 @@ def _decode_cursor(cursor: str, sort: str) -> tuple:
     if not isinstance(pk, int) or isinstance(pk, bool) or not 0 <= pk < 2**63:
         raise _invalid_cursor()
     return (*values, pk)
+
+
+_NUMBER_KEYS = frozenset({"priority_rank", "relevance"})
 
 
 def _after(keys: tuple, values: tuple) -> Q:
@@ -155,11 +160,15 @@ def _keyed(branch: Q, keyed: bool) -> bool:
     return keyed and branch != Q()
 
 
-def _branch_page(branch: Q, filters, cursor_values, sort: str, limit: int, keyed: bool) -> list[Ticket]:
+def _branch_page(
+    branch: Q, filters, cursor_values, sort: str, limit: int, keyed: bool, relevance
+) -> list[Ticket]:
     keys = _SORT_KEYS[sort]
     queryset = Ticket.objects.filter(branch)
     if sort == Sort.PRIORITY:
         queryset = queryset.annotate(priority_rank=_priority_rank())
+    if sort == Sort.RELEVANCE:
+        queryset = queryset.annotate(relevance=relevance)
     if filters is not None:
         queryset = queryset.filter(filters)
     if cursor_values is not None:
@@ -179,6 +188,7 @@ def ticket_list(
     sort: str = Sort.ACTIVITY,
     within_visibility: bool = False,
     keyed: bool = False,
+    relevance=None,
 ) -> Page:
     """A page of the tickets the user may list, in `sort` order, most recent first (keyset pagination).
 
@@ -187,14 +197,16 @@ def ticket_list(
     they name. Otherwise each of the policy's visibility branches is read as its own indexed query, and the
     pages are merged: the reach, then one query per branch, whatever the page size. `keyed`: the filters
     hold a keyword search, which reads the branches of the access keys (`policy.visibility_branches`).
+    `relevance`: the score a relevance sort orders by (`search.relevance`); without it, last activity.
     """
     limit = min(limit or settings.MUSANADA["PAGE_SIZE"], 200)
-    sort = sort if sort in _SORT_KEYS else Sort.ACTIVITY
+    if sort not in _SORT_KEYS or (sort == Sort.RELEVANCE and relevance is None):
+        sort = Sort.ACTIVITY
     cursor_values = _decode_cursor(cursor, sort) if cursor else None
     branches = [Q()] if within_visibility else policy.visibility_branches(user, keyed=keyed)
     merged: dict[int, Ticket] = {}
     for branch in branches:
-        for ticket in _branch_page(branch, filters, cursor_values, sort, limit + 1, keyed):
+        for ticket in _branch_page(branch, filters, cursor_values, sort, limit + 1, keyed, relevance):
             merged[ticket.pk] = ticket
     keys = _SORT_KEYS[sort]
     rows = sorted(merged.values(), key=lambda t: (*(getattr(t, key) for key in keys), t.pk), reverse=True)
@@ -233,26 +245,6 @@ def ticket_count(
 AGE_DAYS = (1, 3, 7, 30)
 
 
-def search_filter(query: str) -> Q | None:
-    """Keyword search: the exact reference, or every word of the query in the subject or description.
-
-    Both sides go through `core.text.normalize`, so the stored `search_text` is already folded; a plain
-    `contains` (LIKE, which PostgreSQL's trigram index serves) is then exact, where `icontains` would wrap
-    the column in UPPER() and bypass the index.
-    """
-    if not (query or "").strip():
-        return None
-    terms = search_terms(query)
-    if not terms:
-        # Typed, but nothing to look for ("%", "*", a lone tatweel or diacritic): an empty search finds
-        # nothing, rather than listing everything as if no search had been typed.
-        return Q(pk__in=[])
-    words = Q()
-    for term in terms:
-        words &= Q(search_text__contains=term)
-    return Q(reference=normalize(query).upper()) | words
-
-
 @dataclass(frozen=True)
 class TicketQuery:
     """What a list asks for: a tab, filters and an order. The web inbox, the API list and the exports each
@@ -272,10 +264,12 @@ class TicketQuery:
     unit: OrgUnit | None = None
     older_than_days: int | None = None
     updated_since: datetime | None = None
+    # Keywords (`tickets/search.py`): the reference, or words of the conversation the user may read.
     query: str = ""
-    sort: str = Sort.ACTIVITY
+    # "": by relevance for a keyword search, else by last activity (`order`).
+    sort: str = ""
 
-    def filters(self, now: datetime | None = None) -> Q:
+    def filters(self, user, now: datetime | None = None) -> Q:
         """The condition of the filters alone, without the tab."""
         condition = Q()
         if self.category is not None:
@@ -293,26 +287,34 @@ class TicketQuery:
             condition &= Q(filed_at__lte=moment)
         if self.updated_since is not None:
             condition &= Q(updated_at__gte=self.updated_since)
-        searched = search_filter(self.query)
-        if searched is not None:
-            condition &= searched
+        found = search.search_filter(self.query, policy.reads_every_note(user))
+        if found is not None:
+            condition &= found
         return condition
 
     def condition(self, user) -> Q:
         """The tab's condition and the filters together."""
         tab = tab_filter(user, self.tab) if self.tab else None
-        filters = self.filters()
+        filters = self.filters(user)
         return filters if tab is None else tab & filters
 
     @property
     def keyed(self) -> bool:
         """Whether the list is a keyword search (see `ticket_list`)."""
-        return bool(search_terms(self.query))
+        return search.searched(self.query)
 
     @property
     def empty_search(self) -> bool:
         """Whether a search was typed that holds no letter or digit to look for (it finds nothing)."""
-        return bool(self.query.strip()) and not search_terms(self.query)
+        return bool(self.query.strip()) and not self.keyed
+
+    @property
+    def order(self) -> str:
+        """The sort the list is read in: the chosen one, else relevance for a keyword search and last
+        activity otherwise; never relevance without words to rank by."""
+        if self.keyed:
+            return self.sort or Sort.RELEVANCE
+        return Sort.ACTIVITY if self.sort in ("", Sort.RELEVANCE) else self.sort
 
     def within_visibility(self, user) -> bool:
         """Whether the list never reaches beyond what the user may see (its tab, or a desk the user works,
@@ -334,9 +336,10 @@ class TicketQuery:
             filters=self.condition(user),
             cursor=cursor,
             limit=limit,
-            sort=self.sort,
+            sort=self.order,
             within_visibility=self.within_visibility(user),
             keyed=self.keyed,
+            relevance=search.relevance(self.query) if self.order == Sort.RELEVANCE else None,
         )
 
     def counts(self, user, tabs) -> dict:
@@ -540,7 +543,7 @@ def unit_scope(user, code: str = "", query: TicketQuery | None = None) -> UnitSc
         around = list(OrgUnit.objects.filter(near).order_by("path"))
         scope.trail = [unit for unit in around if unit.path in trail_paths]
         children = [unit for unit in around if unit.parent_id == chosen.pk]
-    filters = query.filters() if query is not None else None
+    filters = query.filters(user) if query is not None else None
     scope.children = list(zip(children, _open_counts(user, children, filters), strict=True))
     return scope
 

@@ -21,9 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from musanada.core import files as file_store
 from musanada.core.actors import SYSTEM, is_system
 from musanada.core.errors import Conflict, ErrorCode, IllegalTransition, InvalidInput, NotFound
-from musanada.core.text import normalize, plain_line, plain_text, required_text, search_document
+from musanada.core.text import normalize, plain_line, plain_text, required_text
 from musanada.org.models import Category, OrgUnit, UnitKind
-from musanada.tickets import incidents, policy, reactions, references, routing
+from musanada.tickets import incidents, policy, reactions, references, routing, search
 from musanada.tickets.attachments import check_files
 from musanada.tickets.models import Attachment, Event, Incident, Ticket, TicketHolding, TicketLink
 from musanada.tickets.workflow import Action, Channel, EventKind, Party, Priority, Status
@@ -94,6 +94,8 @@ class _Change:
         # The reactions read the ticket as the action leaves it, so the new values are set first; the row
         # itself is written last, with what the reactions keep, in one update guarded by the version.
         updates = {**self.updates, "updated_at": self.now, "version": self.expected_version + 1}
+        events = [event for event, _files in self.events]
+        updates.update(search.words_after(self.ticket, events, subject=self.updates.get("subject")))
         if self.new_desks:
             added = policy.access_keys(self.new_desks)
             updates["access_keys"] = sorted(set(self.ticket.access_keys) | set(added))
@@ -294,7 +296,7 @@ def ticket_file(
             channel=channel,
             filed_at=now,
             updated_at=now,
-            search_text=search_document(subject, description, reference),
+            **search.ticket_words(subject, description),
             access_keys=keys,
         )
         _hold(ticket, landing.desk, now)
@@ -460,10 +462,7 @@ def ticket_escalate(
             change.set(priority=new_priority)
         if new_subject is not None and new_subject != current.subject:
             changes["subject"] = [current.subject, new_subject]
-            change.set(
-                subject=new_subject,
-                search_text=search_document(new_subject, current.description, current.reference),
-            )
+            change.set(subject=new_subject)
         landing = routing.escalation_desk(current.desk, new_category or current.category)
         change.event(EventKind.REQUALIFIED, body=note, public=False, data={"changes": changes})
         change.event(

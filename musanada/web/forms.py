@@ -14,7 +14,7 @@ from django.utils.translation import ngettext, pgettext, pgettext_lazy
 from musanada.core.errors import ErrorCode
 from musanada.knowledge.models import Audience
 from musanada.org.models import Category, OrgUnit, UnitKind
-from musanada.tickets import actions, bulk, policy, routing, selectors
+from musanada.tickets import actions, bulk, policy, routing, search, selectors
 from musanada.tickets.attachments import EXTENSION_ALIASES
 from musanada.tickets.models import IncidentStatus
 from musanada.tickets.services import SUBJECT_MAX
@@ -388,6 +388,12 @@ class InboxFilterForm(forms.Form):
         self.fields["priority"].choices = any_value + list(Priority.choices)
         self.fields["status"].choices = any_value + list(Status.choices)
         self.fields["age"].choices = any_value + [(days, _age_label(days)) for days in selectors.AGE_DAYS]
+        # A keyword search is read best match first unless another order is chosen: that order is offered
+        # first; without words, relevance (accepted, as a kept link may carry it) is last activity.
+        sorts = list(selectors.Sort.choices)
+        if not search.searched((data or {}).get("q", "")):
+            sorts.append(sorts.pop(0))
+        self.fields["sort"].choices = sorts
         reach = policy.reach(user)
         # Requesters list only their own requests: an origin-unit filter would tell them nothing.
         self.shows_unit = bool(reach.desk_ids or reach.subtree_paths)
@@ -422,7 +428,7 @@ class InboxFilterForm(forms.Form):
             unit=unit,
             older_than_days=self.value_of("age"),
             query=self.value_of("q", ""),
-            sort=self.value_of("sort", selectors.Sort.ACTIVITY),
+            sort=self.value_of("sort", ""),
         )
 
 

@@ -134,7 +134,16 @@ class TicketListParams(Schema):
     )
     origin_unit: Code | None = Field(None, description="A unit code: tickets filed there or under it")
     updated_since: datetime | None = Field(None, description="Changed at or after this moment")
-    sort: Sort = Sort.ACTIVITY
+    q: str | None = Field(
+        None,
+        max_length=200,
+        description=(
+            "Keywords: the reference, or words that start words of the subject, the description or the "
+            "conversation the caller may read (internal notes for those who read them all), after folding "
+            "accents, hamza forms and the Arabic article"
+        ),
+    )
+    sort: Sort | None = Field(None, description="By default, relevance with q and last activity without")
     cursor: str | None = Field(None, max_length=512, description="next_cursor of the previous page")
     limit: int = Field(50, ge=1, le=200)
 
@@ -168,7 +177,8 @@ def _list_query(user, params: TicketListParams) -> selectors.TicketQuery | None:
         category=category,
         unit=selectors.origin_unit(user, params.origin_unit or ""),
         updated_since=_moment(params.updated_since) if params.updated_since else None,
-        sort=params.sort,
+        query=params.q or "",
+        sort=params.sort or "",
     )
 
 
