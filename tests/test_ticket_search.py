@@ -175,9 +175,17 @@ def test_the_inbox_offers_best_match_first_when_words_are_typed(client, people, 
     client.force_login(people["teacher"])
     searching = client.get("/", {"tab": "all", "q": "eleve"})
     assert [t.reference for t in searching.context["tickets"]] == [pair["fr"]]
-    assert searching.context["form"].fields["sort"].choices[0][0] == Sort.RELEVANCE
+    # The box names the default order first; the others follow.
+    offered = [value for value, _label in searching.context["form"].fields["sort"].widget.choices]
+    assert offered == ["", Sort.ACTIVITY, Sort.FILED, Sort.PRIORITY]
+    assert str(searching.context["form"].fields["sort"].widget.choices[0][1]) == str(Sort.RELEVANCE.label)
     listing = client.get("/", {"tab": "all"})
-    assert listing.context["form"].fields["sort"].choices[0][0] == Sort.ACTIVITY
+    offered = [value for value, _label in listing.context["form"].fields["sort"].widget.choices]
+    assert offered == ["", Sort.FILED, Sort.PRIORITY]
+    # The default chosen while words are typed lists the best match; a link that keeps relevance after the
+    # words are cleared is understood (by last activity).
+    assert client.get("/", {"tab": "all", "q": "eleve", "sort": ""}).status_code == 200
+    assert client.get("/", {"tab": "all", "sort": "relevance"}).status_code == 200
 
 
 # Tickets written before the word columns ------------------------------------------------------------------

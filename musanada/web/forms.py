@@ -347,7 +347,7 @@ class InboxFilterForm(forms.Form):
         label=_("Search"),
         required=False,
         max_length=200,
-        help_text=_("A reference, or words of the subject or description."),
+        help_text=_("A reference, or words of the request and of its conversation."),
     )
     category = forms.ChoiceField(label=_("Category"), required=False)
     priority = forms.ChoiceField(label=_("Priority"), required=False)
@@ -388,12 +388,22 @@ class InboxFilterForm(forms.Form):
         self.fields["priority"].choices = any_value + list(Priority.choices)
         self.fields["status"].choices = any_value + list(Status.choices)
         self.fields["age"].choices = any_value + [(days, _age_label(days)) for days in selectors.AGE_DAYS]
-        # A keyword search is read best match first unless another order is chosen: that order is offered
-        # first; without words, relevance (accepted, as a kept link may carry it) is last activity.
-        sorts = list(selectors.Sort.choices)
-        if not search.searched((data or {}).get("q", "")):
-            sorts.append(sorts.pop(0))
-        self.fields["sort"].choices = sorts
+        # No sort chosen ("") reads a keyword search best match first and any other list by last activity:
+        # the box names that default first, then the others (relevance only as a search's default).
+        # Every sort stays valid: a kept link may carry relevance after its words are cleared (last activity).
+        default = (
+            selectors.Sort.RELEVANCE
+            if search.searched((data or {}).get("q", ""))
+            else selectors.Sort.ACTIVITY
+        )
+        sorts = [("", selectors.Sort(default).label)]
+        self.fields["sort"].choices = sorts + list(selectors.Sort.choices)
+        others = [
+            choice
+            for choice in selectors.Sort.choices
+            if choice[0] not in (default, selectors.Sort.RELEVANCE)
+        ]
+        self.fields["sort"].widget.choices = sorts + others
         reach = policy.reach(user)
         # Requesters list only their own requests: an origin-unit filter would tell them nothing.
         self.shows_unit = bool(reach.desk_ids or reach.subtree_paths)
