@@ -682,6 +682,33 @@ def test_a_keyword_search_lists_exactly_the_visible_tickets_that_have_the_words(
     assert {t.reference for t in nothing.items} & set(references.values()) == set()
 
 
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_a_word_of_an_internal_note_finds_only_the_tickets_whose_notes_the_reader_reads_in_full(
+    world, references, persona
+):
+    # The module's notes ("vérifier les droits du compte") and referral notes ("tentatives locales"): a
+    # search finds a ticket by them exactly where the one-ticket rules let the reader read every note, and
+    # never where one of them is hidden (a requester, a desk that let the ticket go, another academy).
+    people, load = world
+    user = people[persona]
+    for word in ("droits", "tentatives"):
+        found = selectors.TicketQuery(tab=selectors.Tab.ALL, query=word).page(user, limit=200).items
+        expected = set()
+        for key in references:
+            ticket = load(key)
+            notes = Event.objects.filter(ticket=ticket, public=False, body__icontains=word)
+            if (
+                notes.exists()
+                and policy.reads_internal(user, ticket)
+                and policy.internal_until(user, ticket) is None
+            ):
+                expected.add(ticket.reference)
+        assert {t.reference for t in found} & set(references.values()) == expected, word
+        for ticket in found:
+            readable = policy.visible_events(user, ticket).filter(body__icontains=word)
+            assert readable.exists(), (word, ticket.reference)
+
+
 def test_every_tickets_access_keys_are_its_holdings_and_origin_with_the_units_above(world, references):
     for reference in references.values():
         ticket = Ticket.objects.select_related("origin_unit").get(reference=reference)
