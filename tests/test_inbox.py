@@ -347,7 +347,7 @@ def test_postgresql_has_gin_indexes_on_the_public_words_with_the_access_keys_and
         assert index["type"] == notes["type"] == "gin"
         assert "ticket_search_text_trgm" not in constraints  # the migration replaced it
     else:
-        assert index is None and notes is None  # SQLite scans; the migrations add nothing there
+        assert index is None and notes is None  # SQLite reads its FTS5 index (tests/test_ticket_search.py)
 
 
 # Sorts and pages ----------------------------------------------------------------------------------------

@@ -5,6 +5,9 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from musanada.tickets import incidents, search, selectors, services
 from musanada.tickets.models import Ticket
@@ -186,6 +189,24 @@ def test_the_inbox_offers_best_match_first_when_words_are_typed(client, people, 
     # words are cleared is understood (by last activity).
     assert client.get("/", {"tab": "all", "q": "eleve", "sort": ""}).status_code == 200
     assert client.get("/", {"tab": "all", "sort": "relevance"}).status_code == 200
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 index of the words")
+def test_on_sqlite_the_words_are_read_from_fts5_and_migrate_puts_back_dropped_triggers(people):
+    ticket = file_request(people["teacher"], subject="Relevé de notes")
+    with CaptureQueriesContext(connection) as captured:
+        assert found(people["teacher"], "releve") == [ticket.reference]
+    assert any(f"{search.SQLITE_INDEX} MATCH" in query["sql"] for query in captured.captured_queries)
+    # A migration that rebuilds the tickets table on SQLite drops its triggers; migrate ends by putting them
+    # back and building the index again, so words written since are found.
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TRIGGER {search.SQLITE_INDEX}_update")
+    services.ticket_take(people["head"], ticket)
+    services.ticket_reply(people["head"], ticket, body="Bulletin corrigé.")
+    assert found(people["teacher"], "bulletin") == []
+    call_command("migrate", verbosity=0)
+    assert found(people["teacher"], "bulletin") == [ticket.reference]
+    assert search.ensure_sqlite_index(connection) is False  # nothing missing: nothing rebuilt
 
 
 # Tickets written before the word columns ------------------------------------------------------------------

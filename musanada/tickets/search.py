@@ -11,14 +11,15 @@ changed.
 
 A query matches a ticket when every word it looks for (`core.text.search_words`) starts a word of the
 ticket ("eleve" finds "élèves", never "relevé"), in its public words or, for a reader of all its notes
-(`policy.reads_every_note`), in its notes; the reference typed whole is an exact match. One condition on
-both databases: on PostgreSQL the trigram indexes `ticket_search_access` and `ticket_note_words` serve it
-(docs/architecture.md, "Keyword search").
+(`policy.reads_every_note`), in its notes; the reference typed whole is an exact match. On PostgreSQL a
+word's start is `LIKE '% word%'`, which the trigram indexes `ticket_search_access` and `ticket_note_words`
+serve; on SQLite, an FTS5 prefix query on the same words (docs/architecture.md, "Lists, filters and keyword
+search").
 """
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, IntegerField, Q, TextField, Value, When
-from django.db.models.expressions import Combinable
+from django.db.models.expressions import Combinable, RawSQL
 from django.db.models.functions import Concat, Length
 from django.db.models.lookups import LessThanOrEqual
 
@@ -123,6 +124,68 @@ def searched(query: str) -> bool:
     return bool(search_words(query))
 
 
+# SQLite: the word columns in an FTS5 index of their own (external content: the words stay in the ticket
+# row), kept by triggers on the tickets table. Its tokenizer cuts the word documents into the same words, and
+# leaves them as `core.text` folded them.
+SQLITE_INDEX = "ticket_words"
+_SQLITE_TRIGGERS = {
+    f"{SQLITE_INDEX}_insert": f"""
+        CREATE TRIGGER {SQLITE_INDEX}_insert AFTER INSERT ON tickets_ticket BEGIN
+            INSERT INTO {SQLITE_INDEX}(rowid, search_text, note_text)
+            VALUES (new.id, new.search_text, new.note_text);
+        END""",
+    f"{SQLITE_INDEX}_delete": f"""
+        CREATE TRIGGER {SQLITE_INDEX}_delete AFTER DELETE ON tickets_ticket BEGIN
+            INSERT INTO {SQLITE_INDEX}({SQLITE_INDEX}, rowid, search_text, note_text)
+            VALUES ('delete', old.id, old.search_text, old.note_text);
+        END""",
+    f"{SQLITE_INDEX}_update": f"""
+        CREATE TRIGGER {SQLITE_INDEX}_update AFTER UPDATE OF search_text, note_text ON tickets_ticket BEGIN
+            INSERT INTO {SQLITE_INDEX}({SQLITE_INDEX}, rowid, search_text, note_text)
+            VALUES ('delete', old.id, old.search_text, old.note_text);
+            INSERT INTO {SQLITE_INDEX}(rowid, search_text, note_text)
+            VALUES (new.id, new.search_text, new.note_text);
+        END""",
+}
+
+
+def ensure_sqlite_index(connection) -> bool:
+    """On SQLite, make sure the FTS5 index of the word columns and its triggers exist, and build it from the
+    tickets when they did not: after every `migrate` (a migration that rebuilds the tickets table on SQLite
+    drops its triggers). Returns whether it was (re)built; nothing to do on other databases."""
+    if connection.vendor != "sqlite":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
+        present = {row[0] for row in cursor.fetchall()}
+        if "tickets_ticket" not in present:
+            return False
+        if SQLITE_INDEX in present and present >= set(_SQLITE_TRIGGERS):
+            return False
+        for trigger in _SQLITE_TRIGGERS:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        cursor.execute(f"DROP TABLE IF EXISTS {SQLITE_INDEX}")
+        cursor.execute(
+            f"CREATE VIRTUAL TABLE {SQLITE_INDEX} USING fts5(search_text, note_text, "
+            "content='tickets_ticket', content_rowid='id', tokenize='unicode61 remove_diacritics 0')"
+        )
+        for statement in _SQLITE_TRIGGERS.values():
+            cursor.execute(statement)
+        cursor.execute(f"INSERT INTO {SQLITE_INDEX}({SQLITE_INDEX}) VALUES ('rebuild')")
+    return True
+
+
+def _word_start_in(column: str, term: str) -> Q:
+    """The tickets with a word of `column` that starts with `term`."""
+    if connection.vendor == "sqlite":
+        phrase = term.replace('"', '""')
+        found = RawSQL(
+            f"SELECT rowid FROM {SQLITE_INDEX} WHERE {SQLITE_INDEX} MATCH %s", [f'{column} : "{phrase}"*']
+        )
+        return Q(pk__in=found)
+    return Q(**{f"{column}__contains": word_start(term)})
+
+
 def search_filter(query: str, notes: Q | None = None) -> Q | None:
     """The tickets a typed query finds: the exact reference, or every word it looks for at the start of a
     word of the ticket's public words or, where `notes` holds (`policy.reads_every_note`), of its notes.
@@ -136,9 +199,9 @@ def search_filter(query: str, notes: Q | None = None) -> Q | None:
         return Q(pk__in=[])
     words = Q()
     for term in terms:
-        found = Q(search_text__contains=word_start(term))
+        found = _word_start_in("search_text", term)
         if notes is not None:
-            found |= Q(note_text__contains=word_start(term)) & notes
+            found |= _word_start_in("note_text", term) & notes
         words &= found
     return Q(reference=normalize(query).upper()) | words
 
