@@ -5,6 +5,7 @@ deployment; gunicorn serves it on a free port. Its web processes run no jobs: a 
 is still queued after it served, until `musanada run-jobs` runs it. With --with-jobs, they do.
 """
 
+import json
 import os
 import re
 import signal
@@ -13,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -82,14 +84,14 @@ def _get(url: str) -> tuple[int, dict, bytes]:
 
 
 class Server:
-    def __init__(self, site, *args: str):
+    def __init__(self, site, *args: str, env: dict | None = None):
         self.base = f"http://127.0.0.1:{_free_port()}"
         self.log = Path(site["db"]).with_name(f"serve-{os.getpid()}-{time.monotonic_ns()}.log")
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 _musanada("serve", "--bind", self.base.removeprefix("http://"), *args),
                 cwd=ROOT,
-                env=site["env"],
+                env={**site["env"], **(env or {})},
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
@@ -123,8 +125,8 @@ class Server:
 def serve(site):
     servers = []
 
-    def start(*args: str) -> Server:
-        servers.append(Server(site, *args))
+    def start(*args: str, env: dict | None = None) -> Server:
+        servers.append(Server(site, *args, env=env))
         return servers[-1]
 
     yield start
@@ -179,3 +181,49 @@ def test_serve_with_jobs_runs_the_embedded_worker_in_each_web_process(site, serv
     assert "sla.sweep" in periodic and "reports.rollup_recent" in periodic
     assert "embedded jobs worker started" in server.output()
     assert server.stop() == 0, server.output()
+
+
+def _get_with(url: str, headers: dict) -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, dict(answer.headers), answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def _count(metrics: str, name: str, **labels) -> float:
+    """The sum of a metric's samples that carry `labels`."""
+    total = 0.0
+    for line in metrics.splitlines():
+        match = re.match(rf"{name}\{{(.*)\}} (\S+)$", line)
+        if match and all(f'{key}="{value}"' in match.group(1) for key, value in labels.items()):
+            total += float(match.group(2))
+    return total
+
+
+def test_served_metrics_add_up_every_worker_and_logs_are_json_lines_with_the_request_id(site, serve):
+    token = "scrape-token-for-tests"
+    server = serve("--workers", "2", env={"MUSANADA_METRICS_TOKEN": token, "MUSANADA_LOG_FORMAT": "json"})
+    # Enough requests that both workers answer some (gunicorn hands each connection to whichever is free).
+    for _ in range(20):
+        assert _get(server.base + "/login/")[0] == 200
+    status, headers, _body = _get_with(server.base + "/no-such-page/", {"X-Request-ID": "edge-0123456789"})
+    assert status == 404 and headers["X-Request-ID"] == "edge-0123456789"
+
+    assert _get_with(server.base + "/metrics", {})[0] == 401
+    status, headers, body = _get_with(server.base + "/metrics", {"Authorization": f"Bearer {token}"})
+    assert status == 200 and headers["Content-Type"].startswith("text/plain")
+    metrics = body.decode()
+    assert _count(metrics, "musanada_http_responses_total", view="login", method="GET", status="200") == 20
+    assert _count(metrics, "musanada_http_request_duration_seconds_count", view="login", method="GET") == 20
+    assert _count(metrics, "musanada_jobs", status="queued") >= 0 and "musanada_sla_breaches_24h" in metrics
+    assert server.stop() == 0, server.output()
+
+    lines = [json.loads(line) for line in server.output().splitlines() if line.startswith("{")]
+    not_found = [
+        line for line in lines if line["logger"] == "django.request" and "no-such-page" in line["message"]
+    ]
+    assert (
+        not_found and not_found[0]["request_id"] == "edge-0123456789" and not_found[0]["level"] == "WARNING"
+    )

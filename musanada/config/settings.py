@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request's id for every log line of it, and its latency for the metrics, whatever answers.
+    "musanada.web.middleware.ObservedMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Pages compressed for slow school links (a list of 50 requests: 67 KB, 9 KB compressed); Django's own,
     # with its BREACH mitigation. Files whitenoise already compressed pass through untouched.
@@ -368,11 +370,28 @@ MUSANADA_API_BEARER_AUTHENTICATORS = [
     "musanada.sso.bearer.api_authenticator",
 ]
 
+# The bearer token Prometheus sends to read /metrics; unset, /metrics does not exist (docs/operations.md).
+MUSANADA_METRICS_TOKEN = env_str("MUSANADA_METRICS_TOKEN", "")
+# Lines on stderr: "text" for people (the default), "json" for a log collector in production (one object per
+# line, musanada/core/logs.py). Both carry the id of the request or job they belong to.
+MUSANADA_LOG_FORMAT = env_str("MUSANADA_LOG_FORMAT", "text")
+if MUSANADA_LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"MUSANADA_LOG_FORMAT must be text or json, not {MUSANADA_LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "musanada.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "musanada.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": MUSANADA_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # django-axes writes four INFO lines per sign-in; its failures and lockouts are WARNINGs and stay.
     "loggers": {"axes": {"level": "WARNING"}},

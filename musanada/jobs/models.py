@@ -36,6 +36,9 @@ class Job(models.Model):
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # The id of the request that queued it (core/logs.py): the job's log lines carry it, so that one
+    # request's lines and those of the mails and jobs it caused are found together.
+    request_id = models.CharField(_("request id"), max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("job")

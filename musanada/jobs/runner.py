@@ -20,6 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from musanada.core.logs import current_request_id, request_id_bound
 from musanada.jobs import registry
 from musanada.jobs.models import Job, JobStatus
 
@@ -74,6 +75,7 @@ def _new_job(name, payload, key, delay=None, max_attempts=None) -> Job:
         run_after=now + (delay or timedelta(0)),
         created_at=now,
         updated_at=now,
+        request_id=current_request_id() if current_request_id() != "-" else "",
     )
 
 
@@ -140,20 +142,22 @@ def run_job(job_id: int) -> bool:
     if not claimed:
         return False
     job = Job.objects.get(pk=job_id)
-    try:
-        # Inside a caller's transaction (tests, a command) a failing handler must not poison it.
-        if connection.in_atomic_block:
-            with transaction.atomic():
+    # The job's lines, its failure's included, carry the id of the request that queued it, or its own.
+    with request_id_bound(job.request_id or f"job-{job.pk}"):
+        try:
+            # Inside a caller's transaction (tests, a command) a failing handler must not poison it.
+            if connection.in_atomic_block:
+                with transaction.atomic():
+                    registry.handler(job.name)(dict(job.payload))
+            else:
                 registry.handler(job.name)(dict(job.payload))
+        except Exception as error:
+            _failed(job, error)
         else:
-            registry.handler(job.name)(dict(job.payload))
-    except Exception as error:
-        _failed(job, error)
-    else:
-        done = timezone.now()
-        Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts).update(
-            status=JobStatus.DONE, finished_at=done, updated_at=done
-        )
+            done = timezone.now()
+            Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts).update(
+                status=JobStatus.DONE, finished_at=done, updated_at=done
+            )
     return True
 
 

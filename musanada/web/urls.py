@@ -1,12 +1,7 @@
 from django.contrib.auth import views as auth_views
-from django.http import JsonResponse
 from django.urls import path, register_converter
 
-from musanada.web.views import account, canned, inbox, incidents, knowledge, quarantine, tickets
-
-
-def health(request):
-    return JsonResponse({"status": "ok"})
+from musanada.web.views import account, canned, inbox, incidents, knowledge, quarantine, tickets, watch
 
 
 class ReferenceConverter:
@@ -24,7 +19,9 @@ class ReferenceConverter:
 register_converter(ReferenceConverter, "ref")
 
 urlpatterns = [
-    path("health", health, name="health"),
+    path("health", watch.health, name="health"),
+    path("ready", watch.ready, name="ready"),
+    path("metrics", watch.metrics_view, name="metrics"),
     path("", inbox.home, name="home"),
     path("views/save/", inbox.saved_view_save, name="saved-view-save"),
     path("desk/bulk/", inbox.bulk_act, name="bulk-act"),

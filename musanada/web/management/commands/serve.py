@@ -9,11 +9,15 @@ process to run).
 """
 
 import os
+import shutil
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from gunicorn.app.base import BaseApplication
+
+from musanada.core import metrics
 
 # Each sync worker serves one request at a time and keeps one database connection: beyond a dozen on a
 # machine, memory and PostgreSQL's connections (100 by default) run out before the requests are served faster.
@@ -30,6 +34,10 @@ def cpu_count() -> int:
 
 def default_workers() -> int:
     return min(2 * cpu_count() + 1, MAX_WORKERS)
+
+
+def _worker_exited(server, worker) -> None:
+    metrics.process_died(worker.pid)
 
 
 class Server(BaseApplication):
@@ -118,6 +126,13 @@ class Command(BaseCommand):
             # servers on one machine would contend for it, and nothing here uses it.
             "control_socket_disable": True,
         }
+        # Each worker writes its metrics to files there, which a scrape adds up (core/metrics.py); the files
+        # of a previous run would be counted again, so the folder starts empty.
+        metrics_dir = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or settings.DATA_DIR / "metrics")
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+        gunicorn_options["child_exit"] = _worker_exited
         if os.path.isdir("/dev/shm"):
             # The workers' heartbeat files, in memory: a heartbeat never waits on a disk (gunicorn's advice).
             gunicorn_options["worker_tmp_dir"] = "/dev/shm"
