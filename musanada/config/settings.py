@@ -129,6 +129,16 @@ DATABASES = {
         _database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
     )
 }
+# A PostgreSQL streaming replica (docs/operations.md, "Reads from a replica"): dashboards and exports read from it while it
+# replays within MUSANADA_REPLICA_MAX_LAG_SECONDS of the primary; everything else reads the primary.
+if env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        env_str("DATABASE_REPLICA_URL"), conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+    # Tests read the replica's alias from the test database itself.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["musanada.core.replica.ReplicaRouter"]
+MUSANADA_REPLICA_MAX_LAG_SECONDS = env_int("MUSANADA_REPLICA_MAX_LAG_SECONDS", 30)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at BEGIN so that

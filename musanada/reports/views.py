@@ -13,6 +13,7 @@ from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext_lazy as _
 
 from musanada.core.errors import InvalidInput, NotFound
+from musanada.core.replica import replica_reads
 from musanada.org.models import Category
 from musanada.reports import charts, exports, selectors
 from musanada.reports.services import local_today
@@ -93,6 +94,7 @@ def _hours(seconds):
 
 
 @login_required
+@replica_reads
 def dashboard(request, code=""):
     board, roots, form = _board(request, code)
     rtl = get_language_bidi()
@@ -175,6 +177,7 @@ def _bad_request(form) -> HttpResponseBadRequest:
 
 
 @login_required
+@replica_reads
 def dashboard_export(request, code, fmt):
     board, _roots, form = _board(request, code)
     if form.refused:
@@ -197,6 +200,7 @@ def dashboard_export(request, code, fmt):
 
 
 @login_required
+@replica_reads
 def tickets_export(request, fmt):
     """The ticket list with the inbox's tab and filters, as the user may list it."""
     user = request.user

@@ -13,7 +13,7 @@ from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
-from musanada.core import metrics
+from musanada.core import metrics, replica
 
 logger = logging.getLogger("musanada.watch")
 
@@ -63,7 +63,8 @@ def _checks() -> dict:
 @never_cache
 def ready(request):
     """Readiness: 200 when the database, the cache, the attachment storage and (with Celery) the broker all
-    answer; 503 naming those that do not (the reasons go to the log, not to the caller)."""
+    answer; 503 naming those that do not (the reasons go to the log, not to the caller). With a replica,
+    its state and lag are given too, without making the node unready."""
     results = {}
     for name, check in _checks().items():
         try:
@@ -74,9 +75,16 @@ def ready(request):
         else:
             results[name] = "ok"
     ready = all(result == "ok" for result in results.values())
-    return JsonResponse(
-        {"status": "ready" if ready else "not ready", "checks": results}, status=200 if ready else 503
-    )
+    answer = {"status": "ready" if ready else "not ready", "checks": results}
+    if replica.configured():
+        # Said, not required: while the replica lags or is down, dashboards and exports read the primary.
+        replica.forget_state()
+        state = replica.state()
+        answer["replica"] = {
+            "state": "failed" if state.lag_seconds is None else "ok" if state.usable else "lagging",
+            "lag_seconds": state.lag_seconds,
+        }
+    return JsonResponse(answer, status=200 if ready else 503)
 
 
 @never_cache
