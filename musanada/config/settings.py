@@ -129,8 +129,8 @@ DATABASES = {
         _database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
     )
 }
-# A PostgreSQL streaming replica (docs/operations.md, "Reads from a replica"): dashboards and exports read from it while it
-# replays within MUSANADA_REPLICA_MAX_LAG_SECONDS of the primary; everything else reads the primary.
+# A PostgreSQL streaming replica (docs/operations.md, "Reads from a replica"): dashboards and exports read
+# from it while it replays within MUSANADA_REPLICA_MAX_LAG_SECONDS of the primary; the rest, the primary.
 if env_str("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = dj_database_url.parse(
         env_str("DATABASE_REPLICA_URL"), conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True

@@ -1,4 +1,5 @@
-"""Reads from a PostgreSQL streaming replica where a little delay is harmless (docs/operations.md, "Reads from a replica").
+"""Reads from a PostgreSQL streaming replica where a little delay is harmless (docs/operations.md, "Reads
+from a replica").
 
 With DATABASE_REPLICA_URL set, the views marked `@replica_reads` (the dashboards, the reports' exports)
 read through the database alias "replica"; everything else — every write, and every page a user opens right
