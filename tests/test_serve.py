@@ -8,24 +8,14 @@ is still queued after it served, until `musanada run-jobs` runs it. With --with-
 import json
 import os
 import re
-import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-START_SECONDS = 20
-
-
-def _musanada(*args: str) -> list[str]:
-    return [sys.executable, "-m", "musanada", *args]
+from tests.deployment import ROOT, WebNode, get, musanada
 
 
 @pytest.fixture(scope="module")
@@ -43,9 +33,7 @@ def site(tmp_path_factory):
         "MUSANADA_JOBS_POLL_SECONDS": "1",
     }
     steps = [
-        subprocess.Popen(
-            _musanada(*step), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-        )
+        subprocess.Popen(musanada(*step), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         for step in (["migrate", "--noinput", "-v0"], ["collectstatic", "--noinput", "-v0"])
     ]
     for step in steps:
@@ -58,7 +46,7 @@ def _queue_a_job(site) -> int:
     """Queue a job through the product, from a process of its own (as an action of another process would)."""
     code = "from musanada.jobs.runner import enqueue; print('job', enqueue('jobs.purge_done').pk)"
     done = subprocess.run(
-        _musanada("shell", "-c", code), cwd=ROOT, env=site["env"], capture_output=True, text=True, timeout=60
+        musanada("shell", "-c", code), cwd=ROOT, env=site["env"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
     return int(re.search(r"^job (\d+)$", done.stdout, flags=re.M).group(1))
@@ -72,61 +60,12 @@ def _jobs(site) -> dict[int, tuple[str, str, str | None]]:
         }
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _get(url: str) -> tuple[int, dict, bytes]:
-    with urllib.request.urlopen(url, timeout=10) as answer:
-        return answer.status, dict(answer.headers), answer.read()
-
-
-class Server:
-    def __init__(self, site, *args: str, env: dict | None = None):
-        self.base = f"http://127.0.0.1:{_free_port()}"
-        self.log = Path(site["db"]).with_name(f"serve-{os.getpid()}-{time.monotonic_ns()}.log")
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                _musanada("serve", "--bind", self.base.removeprefix("http://"), *args),
-                cwd=ROOT,
-                env={**site["env"], **(env or {})},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + START_SECONDS
-        while True:
-            assert self.process.poll() is None, f"musanada serve stopped:\n{self.output()}"
-            try:
-                if _get(self.base + "/health")[0] == 200:
-                    return
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, f"musanada serve did not answer:\n{self.output()}"
-            time.sleep(0.2)
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def stop(self) -> int:
-        """Stop it as systemd would (SIGTERM: gunicorn lets the requests in progress finish)."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
-
-
 @pytest.fixture
 def serve(site):
     servers = []
 
-    def start(*args: str, env: dict | None = None) -> Server:
-        servers.append(Server(site, *args, env=env))
+    def start(*args: str, env: dict | None = None) -> WebNode:
+        servers.append(WebNode({**site["env"], **(env or {})}, *args, log_folder=Path(site["db"]).parent))
         return servers[-1]
 
     yield start
@@ -139,14 +78,14 @@ def test_serve_answers_through_gunicorn_and_its_web_processes_leave_the_jobs_to_
     queued = _queue_a_job(site)
     server = serve("--workers", "2")
 
-    status, headers, body = _get(server.base + "/health")
+    status, headers, body = get(server.base + "/health")
     assert status == 200 and body == b'{"status": "ok"}'
-    status, headers, body = _get(server.base + "/login/")
+    status, headers, body = get(server.base + "/login/")
     assert status == 200 and "text/html" in headers["Content-Type"]
     # The page's stylesheet is the collected one, with its hashed name, served by WhiteNoise through gunicorn.
     stylesheet = re.search(rb'"(/static/musanada/musanada\.[0-9a-f]{12}\.css)"', body)
     assert stylesheet, body[:2000]
-    status, headers, _css = _get(server.base + stylesheet.group(1).decode())
+    status, headers, _css = get(server.base + stylesheet.group(1).decode())
     assert status == 200 and headers["Cache-Control"] == "max-age=315360000, public, immutable"
 
     # Twice the poll of an embedded worker, which would also have run the job at once when it started.
@@ -159,7 +98,7 @@ def test_serve_answers_through_gunicorn_and_its_web_processes_leave_the_jobs_to_
     assert server.stop() == 0, server.output()
 
     drained = subprocess.run(
-        _musanada("run-jobs", "--until-empty"), cwd=ROOT, env=site["env"], capture_output=True, text=True
+        musanada("run-jobs", "--until-empty"), cwd=ROOT, env=site["env"], capture_output=True, text=True
     )
     assert drained.returncode == 0, drained.stderr
     assert re.match(
@@ -183,15 +122,6 @@ def test_serve_with_jobs_runs_the_embedded_worker_in_each_web_process(site, serv
     assert server.stop() == 0, server.output()
 
 
-def _get_with(url: str, headers: dict) -> tuple[int, dict, bytes]:
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            return answer.status, dict(answer.headers), answer.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
-
-
 def _count(metrics: str, name: str, **labels) -> float:
     """The sum of a metric's samples that carry `labels`."""
     total = 0.0
@@ -207,12 +137,12 @@ def test_served_metrics_add_up_every_worker_and_logs_are_json_lines_with_the_req
     server = serve("--workers", "2", env={"MUSANADA_METRICS_TOKEN": token, "MUSANADA_LOG_FORMAT": "json"})
     # Enough requests that both workers answer some (gunicorn hands each connection to whichever is free).
     for _ in range(20):
-        assert _get(server.base + "/login/")[0] == 200
-    status, headers, _body = _get_with(server.base + "/no-such-page/", {"X-Request-ID": "edge-0123456789"})
+        assert get(server.base + "/login/")[0] == 200
+    status, headers, _body = get(server.base + "/no-such-page/", {"X-Request-ID": "edge-0123456789"})
     assert status == 404 and headers["X-Request-ID"] == "edge-0123456789"
 
-    assert _get_with(server.base + "/metrics", {})[0] == 401
-    status, headers, body = _get_with(server.base + "/metrics", {"Authorization": f"Bearer {token}"})
+    assert get(server.base + "/metrics", {})[0] == 401
+    status, headers, body = get(server.base + "/metrics", {"Authorization": f"Bearer {token}"})
     assert status == 200 and headers["Content-Type"].startswith("text/plain")
     metrics = body.decode()
     assert _count(metrics, "musanada_http_responses_total", view="login", method="GET", status="200") == 20
