@@ -228,19 +228,24 @@ def test_a_burst_over_both_nodes_loses_nothing_and_files_nothing_twice_when_one_
     nodes[1] = WebNode(deployment["env"], log_folder=deployment["base"])
 
 
-def _signed_in(node: WebNode, username: str):
-    """A browser's cookies, signed in on `node` through the sign-in form."""
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
-    page = opener.open(node.base + "/login/").read().decode()
+def _sign_in(node: WebNode, username: str, password: str = "Musanada-2026!"):
+    """Sign in on `node` through the sign-in form, as a browser: the answer's status, and the browser."""
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    page = browser.open(node.base + "/login/").read().decode()
     token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
-    form = {"csrfmiddlewaretoken": token, "username": username, "password": "Musanada-2026!"}
-    opener.open(urllib.request.Request(node.base + "/login/", data=urllib.parse.urlencode(form).encode()))
-    return opener
+    form = {"csrfmiddlewaretoken": token, "username": username, "password": password}
+    try:
+        answer = browser.open(
+            urllib.request.Request(node.base + "/login/", data=urllib.parse.urlencode(form).encode())
+        )
+    except urllib.error.HTTPError as refused:
+        return refused.code, browser
+    return answer.status, browser
 
 
 def test_the_replica_serves_the_dashboards_and_holds_what_the_primary_holds(deployment):
     ports, nodes, tokens = deployment["ports"], deployment["nodes"], deployment["tokens"]
-    supervisor = _signed_in(nodes[0], "supervisor")
+    _status, supervisor = _sign_in(nodes[0], "supervisor")
     dashboard = supervisor.open(nodes[0].base + "/reports/")
     assert dashboard.status == 200 and dashboard.url.endswith("/reports/")
     ready = json.loads(get(nodes[1].base + "/ready")[2])
@@ -282,3 +287,16 @@ def test_the_replica_serves_the_dashboards_and_holds_what_the_primary_holds(depl
         lambda: all(sql(ports["replica"], query) == sql(ports["primary"], query) for query in queries),
         what="the replica holding the primary's tickets, events and holdings",
     )
+
+
+def test_failed_sign_ins_count_together_on_every_node(deployment):
+    # Five failures for one username from one address lock it (MUSANADA_LOGIN_FAILURES): spread over the
+    # two nodes, they still count as five, as the attempts are kept in the shared database and cache.
+    nodes = deployment["nodes"]
+    for attempt in range(4):
+        status, _browser = _sign_in(nodes[attempt % 2], "province", "not-the-password")
+        assert status == 200
+    # The fifth, on the first node, locks the username: even the right password is refused, on both.
+    assert _sign_in(nodes[0], "province", "not-the-password")[0] == 429
+    assert _sign_in(nodes[1], "province")[0] == 429
+    assert _sign_in(nodes[0], "province")[0] == 429
