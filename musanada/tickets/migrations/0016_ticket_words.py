@@ -1,9 +1,10 @@
 """Keyword search by whole words over the conversation (issue 14): each ticket keeps its subject's words, its
 public words (subject, description, public messages) and its internal notes' words, as `core.text.
 word_document`s (`tickets/search.py`). Existing tickets get them from their history here, a batch per
-transaction (about ten minutes a million tickets). On PostgreSQL the notes get their own trigram index, built
-CONCURRENTLY so that filings go on meanwhile (hence a non-atomic migration); the public words keep theirs,
-`ticket_search_access`, with the access keys.
+transaction: 100,000 tickets of the benchmark's histories took 104 s (docs/architecture.md), so a million
+about 17 minutes and ten million about three hours. On PostgreSQL the notes get their own trigram index,
+built CONCURRENTLY so that filings go on meanwhile (hence a non-atomic migration); the public words keep
+theirs, `ticket_search_access`, with the access keys.
 """
 
 from django.db import migrations, models
