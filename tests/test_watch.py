@@ -7,11 +7,13 @@ import logging
 
 import pytest
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from musanada.core.logs import JsonFormatter, RequestIdFilter, request_id_bound
 from musanada.jobs.models import Job, JobStatus
 from musanada.jobs.runner import enqueue, run_job
 from musanada.tickets.models import Ticket
+from musanada.web.views import watch
 from tests.helpers import file_request
 
 
@@ -29,17 +31,24 @@ def test_ready_checks_the_database_the_cache_and_the_storage(client, db):
     }
 
 
-def test_ready_names_what_fails_and_answers_503(client, db, settings, tmp_path):
-    # An attachment store that cannot be written: a file where its folder should be.
-    blocked = tmp_path / "media"
-    blocked.write_text("not a folder")
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
+@pytest.fixture
+def unwritable_storage(settings, tmp_path):
+    """Makes the attachment store one that cannot be written: a file where its folder should be."""
+
+    def block():
+        blocked = tmp_path / "not-a-folder"
+        blocked.write_text("not a folder")
+        default = {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": str(blocked)},
-        },
-    }
+        }
+        settings.STORAGES = {**settings.STORAGES, "default": default}
+
+    return block
+
+
+def test_ready_names_what_fails_and_answers_503(client, db, unwritable_storage):
+    unwritable_storage()
     response = client.get("/ready")
     assert response.status_code == 503
     assert response.json() == {
@@ -138,3 +147,33 @@ def test_a_json_line_holds_the_time_level_logger_message_request_id_and_extras()
 def test_filing_through_the_services_outside_a_request_queues_jobs_without_an_id(people):
     file_request(people["teacher"])
     assert set(Job.objects.values_list("request_id", flat=True)) <= {""}
+
+
+def test_administrators_read_the_service_status_in_words_and_nobody_else_does(
+    client, people, unwritable_storage
+):
+    client.force_login(people["supervisor"])
+    assert client.get(reverse("service-status")).status_code == 404
+    assert reverse("service-status") not in client.get(reverse("home")).content.decode()
+
+    enqueue("jobs.purge_done")
+    Job.objects.create(name="jobs.purge_done", status=JobStatus.FAILED)
+    client.force_login(people["admin"])
+    assert reverse("service-status") in client.get(reverse("home")).content.decode()
+    page = client.get(reverse("service-status"))
+    assert page.status_code == 200
+    labels = watch.CHECK_LABELS
+    assert page.context["checks"] == [
+        (labels["database"], True),
+        (labels["cache"], True),
+        (labels["storage"], True),
+    ]
+    assert page.context["queue"] == {"due": 1, "waiting": 0, "running": 0, "failed": 1}
+    assert page.context["state"]["replica"] is None
+    no_replica = gettext("No replica configured: dashboards and exports read the primary database.")
+    assert no_replica in page.content.decode()
+
+    unwritable_storage()
+    failing = client.get(reverse("service-status"))
+    assert failing.status_code == 503
+    assert (labels["storage"], False) in failing.context["checks"]

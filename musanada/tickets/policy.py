@@ -10,6 +10,7 @@ Every access question is answered here, and everything else asks:
 - `unit_roots` / `unit_in_reach`: which units a user may narrow lists to and open dashboards of;
 - `filing_units` / `filing_roles`: which units a user may file for;
 - `reviews_mail` / `reviews_any_mail` / `mail_review_scope`: who releases or discards quarantined mail;
+- `sees_service_status`: who reads the service's status page (administrators);
 - `readable_articles` / `article_workspace` / `writes_articles` / `reviews_articles`: who reads the help
   articles and who writes and publishes them.
 
@@ -575,6 +576,12 @@ def follows_by_mail(user, ticket) -> bool:
     on it rather than a new request: the requester's, or that of someone on its desk side. Anyone else
     (a colleague forwarding the requester's mail, say) files a request of their own."""
     return _is_person(user) and (ticket.requester_id == user.pk or reads_internal(user, ticket))
+
+
+def sees_service_status(user) -> bool:
+    """Whether the user reads the service's status page (its checks, the replica's lag, the jobs' queue):
+    administrators only."""
+    return _is_administrator(user)
 
 
 def reads_kept_mail(user) -> bool:

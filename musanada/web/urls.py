@@ -22,6 +22,7 @@ urlpatterns = [
     path("health", watch.health, name="health"),
     path("ready", watch.ready, name="ready"),
     path("metrics", watch.metrics_view, name="metrics"),
+    path("status/", watch.service_status, name="service-status"),
     path("", inbox.home, name="home"),
     path("views/save/", inbox.saved_view_save, name="saved-view-save"),
     path("desk/bulk/", inbox.bulk_act, name="bulk-act"),

@@ -100,7 +100,7 @@ def _pages(site, ticket, resolved, referred, article, incident) -> dict:
             site.url("article-write"),
         ],
         "observer": [site.url("home") + "?tab=subtree"],
-        "admin": [site.url("home"), site.url("password-change")],
+        "admin": [site.url("home"), site.url("password-change"), site.url("service-status")],
     }
 
 

@@ -24,3 +24,9 @@ def reviews_mail(user) -> bool:
 def writes_canned_replies(user) -> bool:
     """Whether the user writes a desk's canned replies (its supervisors, administrators)."""
     return bool(getattr(user, "is_authenticated", False)) and policy.writes_canned_replies(user)
+
+
+@register.filter
+def sees_service_status(user) -> bool:
+    """Whether the user reads the service's status page (administrators)."""
+    return bool(getattr(user, "is_authenticated", False)) and policy.sees_service_status(user)

@@ -1,19 +1,26 @@
 """What load balancers and monitoring ask: is the process alive (`/health`), can it serve (`/ready`), and its
-measures (`/metrics`, for Prometheus). docs/operations.md, "Watching it"."""
+measures (`/metrics`, for Prometheus); and the same in words for administrators (`/status/`).
+docs/operations.md, "Watching it"."""
 
 import hmac
 import logging
 import uuid
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from musanada.core import metrics, replica
+from musanada.jobs.models import Job, JobStatus
+from musanada.jobs.runner import queue_depth
+from musanada.tickets import policy
 
 logger = logging.getLogger("musanada.watch")
 
@@ -60,31 +67,67 @@ def _checks() -> dict:
     return checks
 
 
-@never_cache
-def ready(request):
-    """Readiness: 200 when the database, the cache, the attachment storage and (with Celery) the broker all
-    answer; 503 naming those that do not (the reasons go to the log, not to the caller). With a replica,
-    its state and lag are given too, without making the node unready."""
-    results = {}
+def service_state() -> dict:
+    """What the service's parts answer now: each check `ok` or `failed` (the reasons go to the log), and with
+    a replica configured its state (`ok`, `lagging`, `failed`) and lag in seconds."""
+    checks = {}
     for name, check in _checks().items():
         try:
             check()
         except Exception:
             logger.exception("readiness: %s is not available", name)
-            results[name] = "failed"
+            checks[name] = "failed"
         else:
-            results[name] = "ok"
-    ready = all(result == "ok" for result in results.values())
-    answer = {"status": "ready" if ready else "not ready", "checks": results}
+            checks[name] = "ok"
+    state = {"ready": all(result == "ok" for result in checks.values()), "checks": checks, "replica": None}
     if replica.configured():
-        # Said, not required: while the replica lags or is down, dashboards and exports read the primary.
         replica.forget_state()
-        state = replica.state()
-        answer["replica"] = {
-            "state": "failed" if state.lag_seconds is None else "ok" if state.usable else "lagging",
-            "lag_seconds": state.lag_seconds,
+        measured = replica.state()
+        state["replica"] = {
+            "state": "failed" if measured.lag_seconds is None else "ok" if measured.usable else "lagging",
+            "lag_seconds": measured.lag_seconds,
         }
-    return JsonResponse(answer, status=200 if ready else 503)
+    return state
+
+
+@never_cache
+def ready(request):
+    """Readiness: 200 when the database, the cache, the attachment storage and (with Celery) the broker all
+    answer; 503 naming those that do not (the reasons go to the log, not to the caller). With a replica,
+    its state and lag are given too, without making the node unready: while it lags or is down, dashboards
+    and exports read the primary."""
+    state = service_state()
+    answer = {"status": "ready" if state["ready"] else "not ready", "checks": state["checks"]}
+    if state["replica"] is not None:
+        answer["replica"] = state["replica"]
+    return JsonResponse(answer, status=200 if state["ready"] else 503)
+
+
+# The checks as the status page names them.
+CHECK_LABELS = {
+    "database": _("Database"),
+    "cache": _("Shared cache"),
+    "storage": _("Attachment storage"),
+    "broker": _("Job broker"),
+}
+
+
+@login_required
+@never_cache
+def service_status(request):
+    """The service's status for administrators: the readiness checks, the replica's lag and the jobs' queue
+    as this web node sees them (the same facts as /ready and /metrics, in words)."""
+    if not policy.sees_service_status(request.user):
+        raise Http404
+    state = service_state()
+    failed = Job.objects.filter(status=JobStatus.FAILED).count()
+    context = {
+        "state": state,
+        "checks": [(CHECK_LABELS[name], result == "ok") for name, result in state["checks"].items()],
+        "queue": {**queue_depth(), "failed": failed},
+        "max_lag": settings.MUSANADA_REPLICA_MAX_LAG_SECONDS,
+    }
+    return render(request, "web/service_status.html", context, status=200 if state["ready"] else 503)
 
 
 @never_cache
