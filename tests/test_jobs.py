@@ -323,7 +323,7 @@ def test_run_jobs_until_empty_drains_what_is_due_and_what_it_queues_and_reports_
     enqueue("tests.then_record", {"n": "queued by a job"})
     enqueue("tests.send_mail", {"to": "head@example.ma"})
     enqueue("tests.record", {"n": "later"}, delay=timedelta(hours=1))
-    assert queue_depth() == {"due": ROUND_LIMIT + 22, "waiting": 1, "running": 0}
+    assert queue_depth() == {"due": ROUND_LIMIT + 22, "waiting": 1, "running": 0, "failed": 0}
 
     output = io.StringIO()
     call_command("run-jobs", "--until-empty", stdout=output)

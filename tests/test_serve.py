@@ -147,7 +147,7 @@ def test_served_metrics_add_up_every_worker_and_logs_are_json_lines_with_the_req
     metrics = body.decode()
     assert _count(metrics, "musanada_http_responses_total", view="login", method="GET", status="200") == 20
     assert _count(metrics, "musanada_http_request_duration_seconds_count", view="login", method="GET") == 20
-    assert _count(metrics, "musanada_jobs", status="queued") >= 0 and "musanada_sla_breaches_24h" in metrics
+    assert _count(metrics, "musanada_jobs", state="due") >= 0 and "musanada_sla_breaches_24h" in metrics
     assert server.stop() == 0, server.output()
 
     lines = [json.loads(line) for line in server.output().splitlines() if line.startswith("{")]

@@ -213,17 +213,32 @@ def test_on_sqlite_the_words_are_read_from_fts5_and_migrate_puts_back_dropped_tr
 
 
 def test_the_migration_writes_each_tickets_words_from_its_history(people, talked):
-    ticket = Ticket.objects.get(reference=talked)
-    kept = (ticket.subject_text, ticket.search_text, ticket.note_text)
-    Ticket.objects.filter(pk=ticket.pk).update(subject_text="", search_text="", note_text="")
+    # A conversation with notes, and a request whose subject was requalified on its way up.
+    requalified = file_request(people["teacher"], subject="تعذر الولوج")
+    services.ticket_escalate(people["head"], requalified, note="جربت", subject="إعادة تعيين القن السري")
+    references = [talked, requalified.reference]
+    kept = {
+        t.reference: (t.subject_text, t.search_text, t.note_text)
+        for t in Ticket.objects.filter(reference__in=references)
+    }
+    Ticket.objects.filter(reference__in=references).update(subject_text="", search_text="", note_text="")
     migration = importlib.import_module("musanada.tickets.migrations.0016_ticket_words")
 
     migration.write_words(apps, None)
 
-    ticket.refresh_from_db()
-    assert (ticket.subject_text, ticket.search_text, ticket.note_text) == kept
-    assert " pedagogique " in ticket.search_text and " doublon " in ticket.note_text
-    assert " doublon " not in ticket.search_text
+    written = {
+        t.reference: (t.subject_text, t.search_text, t.note_text)
+        for t in Ticket.objects.filter(reference__in=references)
+    }
+    assert written == kept
+    subject_text, search_text, note_text = written[talked]
+    assert " pedagogique " in search_text and " doublon " in note_text and " doublon " not in search_text
+    # The words first filed stay findable beside the requalified subject, as the services kept them.
+    assert (
+        found(people["province"], "الولوج")
+        == found(people["province"], "اعاده تعيين")
+        == [requalified.reference]
+    )
 
 
 def test_a_tickets_words_stop_within_their_limit(people):

@@ -83,7 +83,7 @@ def test_metrics_exist_only_with_a_token_and_only_for_its_holder(client, setting
     text = scraped.content.decode()
     assert 'musanada_http_responses_total{method="GET",status="200",view="login"}' in text
     assert 'musanada_http_request_duration_seconds_bucket{le="0.005",method="GET",view="login"}' in text
-    assert 'musanada_jobs{status="queued"} 1.0' in text and 'musanada_jobs{status="failed"} 1.0' in text
+    assert 'musanada_jobs{state="due"} 1.0' in text and 'musanada_jobs{state="failed"} 1.0' in text
     assert 'musanada_mail_received_24h{outcome="ticket_filed"} 0.0' in text
     assert "musanada_sla_breaches_24h 0.0" in text
 

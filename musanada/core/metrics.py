@@ -60,22 +60,18 @@ class _DatabaseCollector:
     def collect(self):
         from prometheus_client.core import GaugeMetricFamily
 
-        from musanada.jobs.models import Job, JobStatus
+        from musanada.jobs.runner import queue_depth
         from musanada.mail.models import InboundMessage, Outcome
         from musanada.tickets.models import Event
         from musanada.tickets.workflow import EventKind
 
         jobs = GaugeMetricFamily(
-            "musanada_jobs", "Background jobs by status (done ones are not counted).", labels=["status"]
+            "musanada_jobs",
+            "Background jobs: due now, waiting for a later time, running, failed for good.",
+            labels=["state"],
         )
-        counted = dict(
-            Job.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FAILED])
-            .values_list("status")
-            .annotate(count=Count("pk"))
-            .values_list("status", "count")
-        )
-        for status in (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FAILED):
-            jobs.add_metric([status], counted.get(status, 0))
+        for state, count in queue_depth().items():
+            jobs.add_metric([state], count)
         yield jobs
 
         since = timezone.now() - WINDOW

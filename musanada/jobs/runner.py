@@ -223,12 +223,14 @@ def tick() -> int:
 
 def queue_depth() -> dict[str, int]:
     """The queue as it stands: jobs `due` now (what a worker would run at once, a lapsed lease included),
-    `waiting` for a later time (retries, delayed jobs) and `running` under a live lease."""
+    `waiting` for a later time (retries, delayed jobs), `running` under a live lease, and `failed` for good
+    (what `run-jobs`, the metrics and the status page report)."""
     now = timezone.now()
     return {
         "due": Job.objects.filter(_CLAIMABLE, run_after__lte=now).count(),
         "waiting": Job.objects.filter(status=JobStatus.QUEUED, run_after__gt=now).count(),
         "running": Job.objects.filter(status=JobStatus.RUNNING, run_after__gt=now).count(),
+        "failed": Job.objects.filter(status=JobStatus.FAILED).count(),
     }
 
 

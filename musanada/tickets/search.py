@@ -43,20 +43,20 @@ def ticket_words(subject: str, description: str) -> dict:
     }
 
 
-def words_after(ticket, events, *, subject: str | None = None) -> dict:
-    """The word columns that change when `events` are added to the ticket's history (and its subject
-    becomes `subject`): public bodies join `search_text`, desk-only ones `note_text`."""
+def words_after(search_text: str, note_text: str, events, *, subject: str | None = None) -> dict:
+    """The word columns that change when `events` join a ticket whose words are `search_text` and
+    `note_text` (and its subject becomes `subject`): the new subject and the public bodies join
+    `search_text`, desk-only ones `note_text`."""
     public = [event.body for event in events if event.body and event.public]
     desk_only = [event.body for event in events if event.body and not event.public]
-    if subject is not None:
-        public.insert(0, subject)
     changed: dict = {}
     if subject is not None:
         changed["subject_text"] = more_words("", subject, limit=WORDS_MAX)
+        public.insert(0, subject)
     if public:
-        changed["search_text"] = more_words(ticket.search_text, *public, limit=WORDS_MAX)
+        changed["search_text"] = more_words(search_text, *public, limit=WORDS_MAX)
     if desk_only:
-        changed["note_text"] = more_words(ticket.note_text, *desk_only, limit=WORDS_MAX)
+        changed["note_text"] = more_words(note_text, *desk_only, limit=WORDS_MAX)
     return changed
 
 
@@ -78,15 +78,28 @@ def public_words_added(text: str) -> Combinable:
 
 
 def history_words(subject: str, description: str, events) -> dict:
-    """The word columns of a ticket from its whole history (`events` in order, with `public` and `body`):
-    what the services kept action by action. For tickets written before the columns were."""
-    words = ticket_words(subject, description)
+    """The word columns of a ticket replayed from its history (`events` in order, with `kind`, `public`,
+    `body` and `data`), as the services kept them action by action: the subject it was filed with (`subject`
+    when the filing does not say), the description, then each event's body and each requalified subject
+    when it came. For tickets written before the columns were."""
+    filed = next((event for event in events if event.kind == EventKind.FILED), None)
+    words = ticket_words(filed.data.get("subject", subject) if filed else subject, description)
     for event in events:
-        # The filing's body is the description, already there.
-        if event.body and event.kind != EventKind.FILED:
-            column = "search_text" if event.public else "note_text"
-            words[column] = more_words(words[column], event.body, limit=WORDS_MAX)
+        if event.kind == EventKind.FILED:
+            continue  # its body is the description, already there
+        renamed = (
+            event.data.get("changes", {}).get("subject") if event.kind == EventKind.REQUALIFIED else None
+        )
+        words.update(
+            words_after(
+                words["search_text"], words["note_text"], [event], subject=renamed[1] if renamed else None
+            )
+        )
     return words
+
+
+# What a history replay reads: the events with a text, the filing and the requalifications (subjects).
+_WORDED = ~Q(body="") | Q(kind__in=[EventKind.FILED, EventKind.REQUALIFIED])
 
 
 def rewrite_words(ticket_model, event_model, *, batch: int = 2000) -> int:
@@ -103,9 +116,8 @@ def rewrite_words(ticket_model, event_model, *, batch: int = 2000) -> int:
                 return written
             bodies: dict[int, list] = {ticket.pk: [] for ticket in tickets}
             events = (
-                event_model.objects.filter(ticket_id__in=bodies)
-                .exclude(body="")
-                .only("ticket_id", "kind", "public", "body")
+                event_model.objects.filter(_WORDED, ticket_id__in=bodies)
+                .only("ticket_id", "kind", "public", "body", "data")
                 .order_by("ticket_id", "created_at", "id")
             )
             for event in events:

@@ -63,12 +63,14 @@ class Sort(models.TextChoices):
 PRIORITY_RANK = {Priority.URGENT: 4, Priority.HIGH: 3, Priority.NORMAL: 2, Priority.LOW: 1}
 
 # The keyset of each sort, every key descending; the id breaks the ties of a burst filed in one instant.
+# Keys are moments, but for the numbers of `_NUMBER_KEYS`.
 _SORT_KEYS: dict[str, tuple[str, ...]] = {
     Sort.RELEVANCE: ("relevance", "updated_at"),
     Sort.ACTIVITY: ("updated_at",),
     Sort.FILED: ("filed_at",),
     Sort.PRIORITY: ("priority_rank", "updated_at"),
 }
+_NUMBER_KEYS = frozenset({"priority_rank", "relevance"})
 
 
 def _priority_rank() -> Case:
@@ -132,9 +134,6 @@ def _decode_cursor(cursor: str, sort: str) -> tuple:
     if not isinstance(pk, int) or isinstance(pk, bool) or not 0 <= pk < 2**63:
         raise _invalid_cursor()
     return (*values, pk)
-
-
-_NUMBER_KEYS = frozenset({"priority_rank", "relevance"})
 
 
 def _after(keys: tuple, values: tuple) -> Q:

@@ -95,7 +95,10 @@ class _Change:
         # itself is written last, with what the reactions keep, in one update guarded by the version.
         updates = {**self.updates, "updated_at": self.now, "version": self.expected_version + 1}
         events = [event for event, _files in self.events]
-        updates.update(search.words_after(self.ticket, events, subject=self.updates.get("subject")))
+        words = search.words_after(
+            self.ticket.search_text, self.ticket.note_text, events, subject=self.updates.get("subject")
+        )
+        updates.update(words)
         if self.new_desks:
             added = policy.access_keys(self.new_desks)
             updates["access_keys"] = sorted(set(self.ticket.access_keys) | set(added))

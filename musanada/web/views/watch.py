@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from musanada.core import metrics, replica
-from musanada.jobs.models import Job, JobStatus
 from musanada.jobs.runner import queue_depth
 from musanada.tickets import policy
 
@@ -120,11 +119,10 @@ def service_status(request):
     if not policy.sees_service_status(request.user):
         raise Http404
     state = service_state()
-    failed = Job.objects.filter(status=JobStatus.FAILED).count()
     context = {
         "state": state,
         "checks": [(CHECK_LABELS[name], result == "ok") for name, result in state["checks"].items()],
-        "queue": {**queue_depth(), "failed": failed},
+        "queue": queue_depth(),
         "max_lag": settings.MUSANADA_REPLICA_MAX_LAG_SECONDS,
     }
     return render(request, "web/service_status.html", context, status=200 if state["ready"] else 503)
