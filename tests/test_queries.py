@@ -10,9 +10,11 @@ from musanada.tickets import policy, selectors, services
 from musanada.tickets.workflow import Status
 from tests.helpers import file_request
 
-# The user's reach, then one query per way the user sees tickets, each with its related rows
-# (selectors.ticket_list's promise): the requester; a desk's holdings; per subtree, its origin and holdings.
-LIST_QUERIES = {"teacher": 1 + 1, "head": 1 + 2, "supervisor": 1 + 4}
+# The user's reach, then one query per way the user sees tickets (the requester; a desk's holdings; per
+# subtree, its origin and holdings), then the page's related rows in three (selectors.with_related): units,
+# people, categories. Whatever the page's size: selectors.ticket_list's promise.
+RELATED = 3
+LIST_QUERIES = {"teacher": 1 + 1 + RELATED, "head": 1 + 2 + RELATED, "supervisor": 1 + 4 + RELATED}
 READERS = ("teacher", "head", "province", "supervisor", "observer", "outsider_head")
 
 

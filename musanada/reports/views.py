@@ -19,7 +19,7 @@ from musanada.reports import charts, exports, selectors
 from musanada.reports.services import local_today
 from musanada.tickets import policy
 from musanada.tickets import selectors as ticket_selectors
-from musanada.web.forms import InboxFilterForm
+from musanada.web.forms import InboxFilterForm, ModelChoiceField
 
 MAX_DAYS = 400
 # Dates outside these bounds answer no question and overflow date arithmetic: refused with a 400.
@@ -30,7 +30,7 @@ LATEST_AHEAD = timedelta(days=366)
 class PeriodForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    category = forms.ModelChoiceField(
+    category = ModelChoiceField(
         label=_("Information system"),
         required=False,
         queryset=Category.objects.filter(parent__isnull=True, is_active=True),

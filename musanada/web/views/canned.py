@@ -12,10 +12,11 @@ from django.views.decorators.http import require_POST
 from musanada.core.errors import DomainError, NotFound
 from musanada.tickets import canned, policy
 from musanada.tickets.models import CannedReply
+from musanada.web.forms import ModelChoiceField
 
 
 class CannedReplyForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_("Desk"), queryset=None)
+    unit = ModelChoiceField(label=_("Desk"), queryset=None)
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     title = forms.CharField(label=_("Title"), max_length=canned.TITLE_MAX)
     body = forms.CharField(
