@@ -26,11 +26,13 @@ class NotificationKind(models.TextChoices):
 
 
 class Notification(models.Model):
+    # No index of its own: notification_once_per_event and the two below begin with it.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),
         on_delete=models.CASCADE,
         related_name="notifications",
+        db_index=False,
     )
     ticket = models.ForeignKey(
         "tickets.Ticket", verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="+"

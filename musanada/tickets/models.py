@@ -14,17 +14,29 @@ from musanada.tickets.workflow import Channel, EventKind, Priority, Status
 
 class Ticket(models.Model):
     reference = models.CharField(_("reference"), max_length=32, unique=True)
+    # The foreign keys below that name an index in `db_index=False` have no index of their own: that index
+    # begins with the column and serves its lookups, and each index less is one less to write on every
+    # filing and action (docs/performance.md).
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("requester"),
         on_delete=models.PROTECT,
         related_name="requests",
+        db_index=False,  # ticket_requester
     )
     origin_unit = models.ForeignKey(
-        OrgUnit, verbose_name=_("origin unit"), on_delete=models.PROTECT, related_name="originated_tickets"
+        OrgUnit,
+        verbose_name=_("origin unit"),
+        on_delete=models.PROTECT,
+        related_name="originated_tickets",
+        db_index=False,  # ticket_origin
     )
     desk = models.ForeignKey(
-        OrgUnit, verbose_name=_("desk"), on_delete=models.PROTECT, related_name="held_tickets"
+        OrgUnit,
+        verbose_name=_("desk"),
+        on_delete=models.PROTECT,
+        related_name="held_tickets",
+        db_index=False,  # ticket_desk_recent
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -33,6 +45,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="assigned_tickets",
+        db_index=False,  # ticket_assignee
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
     priority = models.CharField(
@@ -71,6 +84,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="tickets",
+        db_index=False,  # ticket_incident (a lookup of one incident implies it is not null)
     )
 
     class Meta:
@@ -131,7 +145,8 @@ class TicketHolding(models.Model):
     """Every desk that has held a ticket keeps read access to it: one row per (ticket, desk)."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="holdings")
-    desk = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="holdings")
+    # No index of its own: holding_unique begins with it (see Ticket's foreign keys).
+    desk = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="holdings", db_index=False)
     since = models.DateTimeField()
     # When the ticket last left the desk (None while the desk holds it): a former desk reads the internal
     # notes written until then, not those written after it (docs/access-policy.md).
@@ -160,7 +175,8 @@ class Event(models.Model):
     Stores codes and values; the text people read is made when displaying (see `events.py`).
     """
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    # No index of its own: event_ticket_history begins with it (see Ticket's foreign keys).
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events", db_index=False)
     kind = models.CharField(max_length=32, choices=EventKind.choices)
     # NULL actor means the SYSTEM actor (jobs, intakes), said explicitly by `by_system`.
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")

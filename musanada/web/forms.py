@@ -344,8 +344,10 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         ongoing = policy.visible_incidents(user).filter(status=IncidentStatus.OPEN).order_by("-created_at")
         self.fields["incident"].queryset = ongoing
-        # Attaching to an incident is offered while one is going on.
-        offered = [a for a in bulk.BULK_ACTIONS if a != Action.FOLLOW_INCIDENT or ongoing.exists()]
+        # Attaching to an incident is offered while one is going on. The rows are read once, here, and the
+        # select box shows them (`ModelChoiceField`).
+        going_on = bool(self.fields["incident"].queryset)
+        offered = [a for a in bulk.BULK_ACTIONS if a != Action.FOLLOW_INCIDENT or going_on]
         self.fields["action"].choices = [(action, Action(action).label) for action in offered]
         self.fields["assignee"].queryset = policy.colleagues(user)
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from musanada.core.errors import DomainError, InvalidInput, NotFound
-from musanada.org.models import OrgUnit, names_above
+from musanada.org.models import names_above
 from musanada.sla.services import clocks_for
 from musanada.tickets import bulk, policy, saved_views, selectors
 from musanada.tickets.models import SavedView
@@ -173,11 +173,9 @@ def home(request):
 
 def _with_places(tickets: list) -> list:
     """The tickets, each origin with the names of its province and academy (`origin_above`): a central
-    agent tells two schools of one name apart. One query for the page, whatever its size."""
-    parent_ids = {ticket.origin_unit.parent_id for ticket in tickets} - {None}
-    parents = OrgUnit.objects.select_related("parent").in_bulk(parent_ids) if parent_ids else {}
+    agent tells two schools of one name apart. Read with the page (`selectors.with_related`)."""
     for ticket in tickets:
-        ticket.origin_above = " · ".join(names_above(parents.get(ticket.origin_unit.parent_id)))
+        ticket.origin_above = " · ".join(names_above(ticket.origin_unit.parent))
     return tickets
 
 
