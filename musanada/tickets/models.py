@@ -14,9 +14,9 @@ from musanada.tickets.workflow import Channel, EventKind, Priority, Status
 
 class Ticket(models.Model):
     reference = models.CharField(_("reference"), max_length=32, unique=True)
-    # The foreign keys below that name an index in `db_index=False` have no index of their own: that index
-    # begins with the column and serves its lookups, and each index less is one less to write on every
-    # filing and action (docs/performance.md).
+    # A foreign key with `db_index=False` has no index of its own: the index named beside it begins with its
+    # column and serves its lookups, and each index less is one less to write on every filing and action
+    # (docs/performance.md).
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("requester"),

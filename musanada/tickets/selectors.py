@@ -75,7 +75,11 @@ def ticket_get_for(user, reference: str) -> Ticket:
     # By its reference first (one row by a unique index), then the policy's question about that one ticket:
     # filtering by everything the user may see would make the database gather it.
     ticket = Ticket.objects.filter(reference=reference).first()
-    if ticket is None or not policy.can_see(user, with_related([ticket])[0]):
+    if ticket is None:
+        raise NotFound(_("No such ticket."))
+    # Its neighbours first: the policy reads the origin's path.
+    with_related([ticket])
+    if not policy.can_see(user, ticket):
         raise NotFound(_("No such ticket."))
     return ticket
 

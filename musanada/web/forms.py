@@ -22,7 +22,8 @@ from musanada.tickets.workflow import Action, Priority, Status
 
 
 class _ReadOnce(forms.models.ModelChoiceIterator):
-    """The choices from the queryset's own rows, read once and kept for the render and the validation."""
+    """The choices from the field's queryset itself: its rows are read once per form, however often the box
+    is rendered or asked whether it has any."""
 
     def __iter__(self):
         if self.field.empty_label is not None:
@@ -33,8 +34,8 @@ class _ReadOnce(forms.models.ModelChoiceIterator):
 
 class ModelChoiceField(forms.ModelChoiceField):
     """Django's, but a select box reads its rows as one plain query: Django's own iterates with
-    `.iterator()`, which on PostgreSQL opens a server-side cursor (DECLARE … WITH HOLD) for each box rendered
-    (two such cursors were 10 % of an inbox page: docs/performance.md)."""
+    `.iterator()`, which on PostgreSQL opens a server-side cursor (DECLARE … WITH HOLD)
+    for each box rendered (docs/performance.md)."""
 
     iterator = _ReadOnce
 
