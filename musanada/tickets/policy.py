@@ -105,6 +105,8 @@ class Reach:
     supervised_ids: frozenset = frozenset()
     # Every unit they belong to, in any role (the help articles written above them reach them).
     unit_paths: tuple = ()
+    # Each (unit id, role) of those memberships: the roles they file with.
+    roles: frozenset = frozenset()
 
 
 def reach(user) -> Reach:
@@ -112,13 +114,14 @@ def reach(user) -> Reach:
     cached = getattr(user, "_musanada_reach", None)
     if cached is not None:
         return cached
-    desk_ids, supervised, paths, member_paths = set(), set(), {}, set()
+    desk_ids, supervised, paths, member_paths, roles = set(), set(), {}, set(), set()
     if _is_person(user) and not is_system(user):
         rows = Membership.objects.filter(user=user, is_active=True, unit__is_active=True).values_list(
             "unit_id", "unit__path", "role"
         )
         for unit_id, path, role in rows:
             member_paths.add(path)
+            roles.add((unit_id, role))
             if role in DESK_ROLES:
                 desk_ids.add(unit_id)
             if role == Role.SUPERVISOR:
@@ -133,6 +136,7 @@ def reach(user) -> Reach:
         frozenset(paths[p] for p in outer),
         frozenset(supervised),
         tuple(sorted(member_paths)),
+        frozenset(roles),
     )
     if not is_system(user):
         user._musanada_reach = result
@@ -198,21 +202,17 @@ def unit_in_reach(user, unit: OrgUnit | None, roots=None) -> bool:
 
 
 def filing_units(user) -> QuerySet:
-    """The units a user may file a request for: the active units they belong to, in any role."""
-    if not _is_person(user) or is_system(user):
-        return OrgUnit.objects.none()
-    return OrgUnit.objects.filter(
-        is_active=True, memberships__user=user, memberships__is_active=True
-    ).distinct()
+    """The units a user may file a request for: the active units they belong to, in any role (their
+    `reach`, which the filing reads again for their roles)."""
+    return OrgUnit.objects.filter(pk__in={unit_id for unit_id, _role in reach(user).roles}, is_active=True)
 
 
 def filing_roles(user, unit: OrgUnit) -> set:
-    """The user's roles in the unit they file for; refuses a unit they do not belong to."""
+    """The user's roles in the unit they file for (from their `reach`); refuses a unit they do not belong
+    to."""
     roles = set()
-    if _is_person(user) and not is_system(user) and unit.is_active:
-        roles = set(
-            Membership.objects.filter(user=user, unit=unit, is_active=True).values_list("role", flat=True)
-        )
+    if unit.is_active:
+        roles = {role for unit_id, role in reach(user).roles if unit_id == unit.pk}
     if not roles:
         raise InvalidInput(
             _("You can only file a request for a unit you belong to."),

@@ -110,8 +110,9 @@ class _Change:
             )
         for desk in self.new_desks:
             _hold(self.ticket, desk, self.now)
+        # One insert for the action's events (a referral appends two or three), in the order they happened.
+        Event.objects.bulk_create([event for event, _files in self.events])
         for event, files in self.events:
-            event.save()
             _store_attachments(self.ticket, event, files)
         kept = reactions.run(self.ticket, [event for event, _files in self.events])
         for name, value in kept.items():
@@ -301,6 +302,7 @@ def ticket_file(
             updated_at=now,
             **search.ticket_words(subject, description),
             access_keys=keys,
+            incident=incident,
         )
         _hold(ticket, landing.desk, now)
         filed = _new_event(
@@ -318,21 +320,21 @@ def ticket_file(
                 "channel": channel,
             },
         )
-        filed.save()
-        _store_attachments(ticket, filed, checked)
         appended = [filed]
         if incident is not None:
-            ticket.incident = incident
-            Ticket.objects.filter(pk=ticket.pk).update(incident=incident)
-            followed = _new_event(
-                ticket, EventKind.INCIDENT_FOLLOWED, requester, now, data=incidents.followed_data(incident)
+            appended.append(
+                _new_event(
+                    ticket,
+                    EventKind.INCIDENT_FOLLOWED,
+                    requester,
+                    now,
+                    data=incidents.followed_data(incident),
+                )
             )
-            followed.save()
-            appended.append(followed)
         if landing.skipped:
-            routed = _routed_up(ticket, landing, now)
-            routed.save()
-            appended.append(routed)
+            appended.append(_routed_up(ticket, landing, now))
+        Event.objects.bulk_create(appended)
+        _store_attachments(ticket, filed, checked)
         kept = reactions.run(ticket, appended)
         if kept:
             # The row was inserted in this transaction: nobody else can have changed its version.
