@@ -12,7 +12,8 @@ from django.utils import translation
 from django.utils.html import escape
 
 from musanada.core.errors import InvalidInput
-from musanada.org.models import Membership, Role
+from musanada.org.models import Role
+from musanada.org.services import membership_grant
 from musanada.tickets import policy, selectors, services
 from musanada.tickets.models import Ticket
 from musanada.tickets.workflow import Priority, Status
@@ -667,7 +668,7 @@ def test_the_origins_province_and_academy_cost_one_query_however_many_provinces_
     file_request(people["teacher"])
     client.force_login(people["supervisor"])
     one_province = count_queries()
-    Membership.objects.create(user=people["teacher"], unit=units["01301C"], role=Role.STAFF)
+    membership_grant(people["teacher"], units["01301C"], Role.STAFF)
     file_request(people["teacher"], unit=units["01301C"])
     page = client.get(reverse("home"), {"tab": "subtree"}).content.decode()
     assert page.count(escape(units["MA-01"].name)) >= 2

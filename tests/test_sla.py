@@ -8,6 +8,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
@@ -174,6 +176,22 @@ def test_a_ticket_filed_on_a_friday_afternoon_before_a_holiday_is_due_after_it(p
     assert local(visit.resolution_due_at) == datetime(2027, 1, 12, 15, 0)
     ticket.refresh_from_db()
     assert ticket.due_at == visit.resolution_due_at
+
+
+def test_a_filed_ticket_is_written_once_with_its_due_time(people, clock):
+    target("province", Priority.NORMAL, 480, 2 * 480)
+    clock.now = at(2026, 10, 5, 9)
+    with CaptureQueriesContext(connection) as statements:
+        # The head files for their school: the request lands on the province's desk.
+        ticket = file_request(people["head"])
+
+    assert ticket.desk.code == "MA-01-01"
+    (visit,) = visits(ticket)
+    assert local(visit.resolution_due_at) == datetime(2026, 10, 7, 9, 0)
+    assert Ticket.objects.get(pk=ticket.pk).due_at == visit.resolution_due_at
+    # Inserted with its due time, not inserted and then updated (every index of the row written twice).
+    ticket_writes = [q["sql"] for q in statements.captured_queries if '"tickets_ticket"' in q["sql"]]
+    assert [sql.split()[0] for sql in ticket_writes if not sql.startswith("SELECT")] == ["INSERT"]
 
 
 def test_a_holiday_added_by_the_administrators_moves_the_next_deadlines(people, clock):

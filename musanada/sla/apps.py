@@ -11,11 +11,13 @@ class SlaConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from musanada.sla.models import Holiday, SlaPolicy
-        from musanada.sla.services import forget_reference_data, record
+        from musanada.sla.services import due_at_of_new, forget_reference_data, record
         from musanada.tickets import reactions
 
-        # The clocks follow every ticket action (musanada.tickets.reactions).
+        # The clocks follow every ticket action (musanada.tickets.reactions); a new ticket is inserted with
+        # its due time.
         reactions.register(record)
+        reactions.register_filing_fields(due_at_of_new)
         # The holidays and targets the actions read from the cache are read again once the admin changes them.
         for model in (Holiday, SlaPolicy):
             uid = f"sla-forget-{model.__name__}"

@@ -136,7 +136,7 @@ class _Recorder:
             response, resolution = target
             add, share = calendar.add_working_minutes, _risk_share()
             visit.response_due_at = add(self.calendar, self.now, response)
-            visit.resolution_due_at = add(self.calendar, self.now, resolution)
+            visit.resolution_due_at = _resolution_due(self.calendar, self.now, resolution)
             visit.response_risk_at = add(self.calendar, self.now, response * share)
             visit.resolution_risk_at = add(self.calendar, self.now, resolution * share)
         visit.save()
@@ -210,6 +210,19 @@ class _Recorder:
         visit.left_at = visit.resolved_at = visit.outcome = None
         visit.save()
         self._visit, self._visit_loaded = visit, True
+
+
+def _resolution_due(work: calendar.WorkCalendar, arrived_at: datetime, resolution_minutes: int) -> datetime:
+    return calendar.add_working_minutes(work, arrived_at, resolution_minutes)
+
+
+def due_at_of_new(ticket: Ticket) -> dict:
+    """The `due_at` a ticket being filed is inserted with: the resolution target of the level it lands on,
+    as `record` sets it when the filing's events come (registered in `reactions.register_filing_fields`)."""
+    target = _reference().targets.get((ticket.desk.level, ticket.priority))
+    if target is None:
+        return {}
+    return {"due_at": _resolution_due(work_calendar(), ticket.filed_at, target[1])}
 
 
 def record(ticket: Ticket, events) -> dict | None:

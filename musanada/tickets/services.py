@@ -287,7 +287,7 @@ def ticket_file(
     with file_store.kept_if_committed(), transaction.atomic():
         now = timezone.now()
         reference = references.next_reference(now)
-        ticket = Ticket.objects.create(
+        ticket = Ticket(
             reference=reference,
             requester=requester,
             origin_unit=unit,
@@ -304,6 +304,9 @@ def ticket_file(
             access_keys=keys,
             incident=incident,
         )
+        for name, value in reactions.filing_fields(ticket).items():
+            setattr(ticket, name, value)
+        ticket.save(force_insert=True)
         _hold(ticket, landing.desk, now)
         filed = _new_event(
             ticket,
@@ -337,7 +340,8 @@ def ticket_file(
         _store_attachments(ticket, filed, checked)
         kept = reactions.run(ticket, appended)
         if kept:
-            # The row was inserted in this transaction: nobody else can have changed its version.
+            # Fields a reaction could not give before the events (`reactions.filing_fields`). The row was
+            # inserted in this transaction: nobody else can have changed its version.
             Ticket.objects.filter(pk=ticket.pk, version=ticket.version).update(**kept)
             for name, value in kept.items():
                 setattr(ticket, name, value)
