@@ -131,14 +131,8 @@ class _Recorder:
     def open(self) -> None:
         desk = self.ticket.desk
         visit = LevelVisit(ticket=self.ticket, desk=desk, level=desk.level, arrived_at=self.now)
-        target = _reference().targets.get((desk.level, self.ticket.priority))
-        if target is not None:
-            response, resolution = target
-            add, share = calendar.add_working_minutes, _risk_share()
-            visit.response_due_at = add(self.calendar, self.now, response)
-            visit.resolution_due_at = _resolution_due(self.calendar, self.now, resolution)
-            visit.response_risk_at = add(self.calendar, self.now, response * share)
-            visit.resolution_risk_at = add(self.calendar, self.now, resolution * share)
+        for name, value in _targets(desk.level, self.ticket.priority, self.now, self.calendar).items():
+            setattr(visit, name, value)
         visit.save()
         self._visit, self._visit_loaded = visit, True
 
@@ -212,17 +206,27 @@ class _Recorder:
         self._visit, self._visit_loaded = visit, True
 
 
-def _resolution_due(work: calendar.WorkCalendar, arrived_at: datetime, resolution_minutes: int) -> datetime:
-    return calendar.add_working_minutes(work, arrived_at, resolution_minutes)
+def _targets(level: str, priority: str, arrived_at: datetime, work: calendar.WorkCalendar) -> dict:
+    """The due and at-risk times of a visit arriving at `level` at `arrived_at` (LevelVisit fields); empty
+    when no target is set for the level and priority."""
+    target = _reference().targets.get((level, priority))
+    if target is None:
+        return {}
+    response, resolution = target
+    add, share = calendar.add_working_minutes, _risk_share()
+    return {
+        "response_due_at": add(work, arrived_at, response),
+        "resolution_due_at": add(work, arrived_at, resolution),
+        "response_risk_at": add(work, arrived_at, response * share),
+        "resolution_risk_at": add(work, arrived_at, resolution * share),
+    }
 
 
 def due_at_of_new(ticket: Ticket) -> dict:
     """The `due_at` a ticket being filed is inserted with: the resolution target of the level it lands on,
     as `record` sets it when the filing's events come (registered in `reactions.register_filing_fields`)."""
-    target = _reference().targets.get((ticket.desk.level, ticket.priority))
-    if target is None:
-        return {}
-    return {"due_at": _resolution_due(work_calendar(), ticket.filed_at, target[1])}
+    targets = _targets(ticket.desk.level, ticket.priority, ticket.filed_at, work_calendar())
+    return {"due_at": targets["resolution_due_at"]} if targets else {}
 
 
 def record(ticket: Ticket, events) -> dict | None:

@@ -111,10 +111,10 @@ class _Change:
         for desk in self.new_desks:
             _hold(self.ticket, desk, self.now)
         # One insert for the action's events (a referral appends two or three), in the order they happened.
-        Event.objects.bulk_create([event for event, _files in self.events])
+        Event.objects.bulk_create(events)
         for event, files in self.events:
             _store_attachments(self.ticket, event, files)
-        kept = reactions.run(self.ticket, [event for event, _files in self.events])
+        kept = reactions.run(self.ticket, events)
         for name, value in kept.items():
             setattr(self.ticket, name, value)
         saved = Ticket.objects.filter(pk=self.ticket.pk, version=self.expected_version).update(
